@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { startEmulator, type EmulatorOptions } from '../../emulator/emulator-server.js';
+import type { SeedUser } from '../../emulator/user-directory.js';
+import { UsageError } from '../../errors.js';
+
+export interface EmulatorCommandOptions {
+  port: string;
+  host: string;
+  partner: string;
+  partnerApiKeyEnv: string;
+  dataImportKeyEnv: string;
+  users?: string;
+  allUsersExist?: boolean;
+  options?: string;
+}
+
+/**
+ * Starts the local Braze emulator until SIGINT/SIGTERM. By default it accepts
+ * the same environment variables a sync config references, so one `export`
+ * serves both.
+ */
+export async function emulatorCommand(
+  opts: EmulatorCommandOptions,
+  write: (line: string) => void,
+): Promise<number> {
+  const options = opts.options ? await readOptionsFile(opts.options) : await optionsFromFlags(opts);
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number, got "${opts.port}"`);
+  const emulator = await startEmulator(options, { port, host: opts.host });
+  const partners = options.partners.map((p) => p.name).join(', ');
+  write(
+    `Braze emulator listening on ${emulator.url} (partners: ${partners}; admin: ${emulator.url}/_emulator/cohorts)\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await emulator.close();
+  return 0;
+}
+
+async function optionsFromFlags(opts: EmulatorCommandOptions): Promise<EmulatorOptions> {
+  const partnerKey = process.env[opts.partnerApiKeyEnv];
+  const secret = process.env[opts.dataImportKeyEnv];
+  if (!partnerKey || !secret) {
+    throw new UsageError(
+      `the emulator accepts the keys in $${opts.partnerApiKeyEnv} and $${opts.dataImportKeyEnv}; set both (any values), or pass --options FILE`,
+    );
+  }
+  const users = opts.users ? (JSON.parse(await readFile(opts.users, 'utf8')) as SeedUser[]) : [];
+  return {
+    partners: [{ name: opts.partner, api_key: partnerKey }],
+    workspaces: [
+      {
+        client_secret: secret,
+        partners: [opts.partner],
+        users,
+        all_users_exist: opts.allUsersExist ?? users.length === 0,
+      },
+    ],
+  };
+}
+
+async function readOptionsFile(file: string): Promise<EmulatorOptions> {
+  try {
+    return parse(await readFile(file, 'utf8')) as EmulatorOptions;
+  } catch (error) {
+    throw new UsageError(`cannot read emulator options ${file}: ${(error as Error).message}`);
+  }
+}

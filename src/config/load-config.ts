@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { BRAZE_INSTANCES } from './braze-instances.js';
+import { describeIssue } from './describe-issue.js';
+import { interpolate } from './interpolate.js';
+import { formatPath } from './path.js';
+import { CONFIG_RULES, defaultCohortId, secretPaths } from './rules.js';
+import { configSchema, type RawConfig } from './schema.js';
+import type { Config, SyncConfig, WarehouseConfig } from './types.js';
+import { YamlPositions } from './yaml-positions.js';
+
+/** The config file used when `--config` is not given. */
+export const DEFAULT_CONFIG_FILE = 'config/cohort-sync.yaml';
+
+/**
+ * Reads a YAML config: parse → interpolate `${VAR}` → validate against the
+ * schema → cross-field rules → resolve files. Reports every problem at once
+ * as a {@link ConfigError}; returns a deeply frozen {@link Config}.
+ */
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const absolute = path.resolve(file);
+  const text = await readConfigText(file, absolute);
+  return parseConfig(text, file, env);
+}
+
+/** As {@link loadConfig}, from YAML text; `file` names the source in messages and anchors relative paths. */
+export async function parseConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Config> {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const positions = new YamlPositions(document, lines);
+  const fail = (issues: ConfigIssue[]): never => {
+    const located = issues.map((issue) => ({
+      ...issue,
+      position: issue.position ?? positionOfPath(positions, issue.path),
+    }));
+    throw new ConfigError(file, dedupe(located));
+  };
+
+  if (document.errors.length > 0) {
+    fail(
+      document.errors.map((error) => {
+        const { line, col } = lines.linePos(error.pos[0]);
+        return {
+          path: '',
+          position: `${line}:${col}`,
+          message: `YAML syntax error: ${error.message.split('\n')[0]}`,
+        };
+      }),
+    );
+  }
+  const tree: unknown = document.toJS();
+  if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
+    fail([{ path: '', message: 'expected a YAML mapping with warehouse, braze and syncs' }]);
+  }
+
+  const { value, references, issues: missing } = interpolate(tree, env);
+  const parsed = configSchema.safeParse(value);
+  const issues: ConfigIssue[] = [...missing];
+  if (!parsed.success) {
+    const unset = new Set(missing.map((issue) => issue.path));
+    for (const issue of parsed.error.issues) {
+      const where = formatPath(issue.path);
+      if (unset.has(where)) continue; // already reported as a missing variable
+      if (issue.code === 'unrecognized_keys') {
+        for (const [index, message] of describeIssue(issue, configSchema, value).entries()) {
+          const key = issue.keys[index] ?? '';
+          issues.push({
+            path: formatPath([...issue.path, key]),
+            message,
+            position: positions.of([...issue.path, key], { key: true }),
+          });
+        }
+        continue;
+      }
+      for (const message of describeIssue(issue, configSchema, value)) {
+        issues.push({ path: where, message, position: positions.of(issue.path) });
+      }
+    }
+    fail(issues);
+  }
+  const raw = parsed.data as RawConfig;
+  issues.push(...CONFIG_RULES.flatMap((rule) => rule(raw, references)));
+  const baseDir = path.dirname(path.resolve(file));
+  const syncs = await Promise.all(raw.syncs.map((sync, index) => resolveSync(sync, index, baseDir, issues)));
+  if (issues.length > 0) fail(issues);
+
+  return deepFreeze({
+    file: path.resolve(file),
+    warehouse: resolveWarehouse(raw.warehouse, baseDir),
+    state: raw.state,
+    braze: {
+      ...raw.braze,
+      rest_endpoint: (
+        raw.braze.rest_endpoint ??
+        BRAZE_INSTANCES[raw.braze.instance?.toUpperCase() ?? ''] ??
+        ''
+      ).replace(/\/+$/, ''),
+    },
+    syncs: syncs,
+    secrets: secretPaths(raw)
+      .map((secretPath) =>
+        secretPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], raw),
+      )
+      .filter((secret): secret is string => typeof secret === 'string' && secret.length > 0),
+  });
+}
+
+async function readConfigText(file: string, absolute: string): Promise<string> {
+  try {
+    return await readFile(absolute, 'utf8');
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError(file, [
+      {
+        path: '',
+        message: `${reason}; pass --config FILE or create ${DEFAULT_CONFIG_FILE} (see config/ for examples)`,
+      },
+    ]);
+  }
+}
+
+async function resolveSync(
+  sync: RawConfig['syncs'][number],
+  index: number,
+  baseDir: string,
+  issues: ConfigIssue[],
+): Promise<SyncConfig> {
+  let query = sync.query ?? '';
+  let queryFile: string | undefined;
+  if (sync.query_file !== undefined) {
+    queryFile = path.resolve(baseDir, sync.query_file);
+    try {
+      query = (await readFile(queryFile, 'utf8')).trim();
+      if (query === '')
+        issues.push({ path: `syncs[${index}].query_file`, message: `${sync.query_file} is empty` });
+    } catch (error) {
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
+      issues.push({ path: `syncs[${index}].query_file`, message: `${queryFile} ${reason}` });
+    }
+  }
+  return {
+    name: sync.name,
+    cohort_name: sync.cohort_name,
+    cohort_id: sync.cohort_id ?? defaultCohortId(sync.name),
+    query,
+    query_file: queryFile,
+    schedule: sync.schedule,
+    timezone: sync.timezone,
+    identifiers: sync.identifiers,
+    guardrails: sync.guardrails,
+  };
+}
+
+function resolveWarehouse(warehouse: WarehouseConfig, baseDir: string): WarehouseConfig {
+  if (warehouse.type === 'duckdb' && warehouse.path !== ':memory:') {
+    return { ...warehouse, path: path.resolve(baseDir, warehouse.path) };
+  }
+  return warehouse;
+}
+
+function positionOfPath(positions: YamlPositions, dotted: string): string | undefined {
+  if (dotted === '') return undefined;
+  const segments = [...dotted.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((match) =>
+    match[2] !== undefined ? Number(match[2]) : (match[1] ?? ''),
+  );
+  return positions.of(segments);
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

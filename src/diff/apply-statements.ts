@@ -1,0 +1,84 @@
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { inBatchRanges } from './change-statements.js';
+import { qualified, type StageTables } from './stage-tables.js';
+
+interface ApplyInput {
+  db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  schema: string;
+  tables: StageTables;
+  syncName: string;
+  runId: string;
+  /** Batches Braze confirmed since the last apply, as merged ranges. */
+  ranges: readonly [number, number][];
+}
+
+/**
+ * The set-based snapshot update for confirmed batches: one DELETE for the
+ * removes, one INSERT for the adds, and their sync_changes rows marked
+ * `sent`. Run in one transaction, after Braze confirmed those batches and
+ * never before (invariant 1).
+ */
+export function applyConfirmedStatements(
+  input: ApplyInput & { removes: boolean; adds: boolean },
+): CompiledQuery[] {
+  const { db, schema, tables, syncName, runId, ranges } = input;
+  const snapshot = qualified(schema, 'cohort_snapshot');
+  const changes = qualified(schema, tables.changes);
+  const statements: CompiledQuery[] = [];
+  if (input.removes) {
+    statements.push(
+      db
+        .deleteFrom(snapshot)
+        .where('sync_name', '=', syncName)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom(`${changes} as c`)
+              .select(sql.lit(1).as('one'))
+              .where('c.op', '=', 'remove')
+              .where(inBatchRanges(ranges, 'c.batch'))
+              .whereRef('c.id_type', '=', 'cohort_snapshot.id_type')
+              .whereRef('c.id', '=', 'cohort_snapshot.id')
+              .whereRef('c.alias_label', '=', 'cohort_snapshot.alias_label'),
+          ),
+        )
+        .compile(),
+    );
+  }
+  if (input.adds) {
+    statements.push(
+      db
+        .insertInto(snapshot)
+        .columns(['sync_name', 'id_type', 'id', 'alias_label', 'added_at', 'run_id'])
+        .expression(
+          db
+            .selectFrom(changes)
+            .select([
+              sql.lit(syncName).as('sync_name'),
+              'id_type',
+              'id',
+              'alias_label',
+              sql`CURRENT_TIMESTAMP`.as('added_at'),
+              sql.lit(runId).as('run_id'),
+            ])
+            .where('op', '=', 'add')
+            .where(inBatchRanges(ranges)),
+        )
+        .compile(),
+    );
+  }
+  statements.push(markChangesStatement({ ...input, status: 'sent', error: null }));
+  return statements;
+}
+
+/** Sets the status (and error text) of a run's sync_changes rows in the given batches. */
+export function markChangesStatement(
+  input: Omit<ApplyInput, 'tables' | 'syncName'> & { status: 'sent' | 'failed'; error: string | null },
+): CompiledQuery {
+  return input.db
+    .updateTable(qualified(input.schema, 'sync_changes'))
+    .set({ status: input.status, error: input.error })
+    .where('run_id', '=', input.runId)
+    .where(inBatchRanges(input.ranges))
+    .compile();
+}

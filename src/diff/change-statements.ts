@@ -1,0 +1,116 @@
+import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { SqlCapabilities } from '../sources/source.js';
+import { qualified, type StageTables } from './stage-tables.js';
+
+/** Braze accepts at most this many identifiers in one request. */
+export const MAX_IDS_PER_REQUEST = 1000;
+
+interface ChangeInput {
+  db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  caps: SqlCapabilities;
+  schema: string;
+  tables: StageTables;
+  syncName: string;
+}
+
+/**
+ * CREATE TABLE … AS the run's changes: valid members not in the snapshot
+ * (add) and snapshot members no longer in the result (remove), numbered
+ * into batches of {@link MAX_IDS_PER_REQUEST}. A batch may mix adds and
+ * removes: they are different users, and one request carries both.
+ */
+export function stageChangesStatement(input: ChangeInput & { batchSize?: number }): CompiledQuery {
+  const { db, caps, schema, tables } = input;
+  const batchSize = input.batchSize ?? MAX_IDS_PER_REQUEST;
+  const members = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, tables.members))} WHERE verdict = 'valid'`;
+  const snapshot = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'cohort_snapshot'))} WHERE sync_name = ${input.syncName}`;
+  const except = sql.raw(caps.exceptKeyword);
+  return sql`CREATE TABLE ${sql.table(qualified(schema, tables.changes))} AS
+SELECT op, id_type, id, alias_label,
+  CAST(FLOOR((ROW_NUMBER() OVER () - 1) / ${sql.lit(batchSize)}) AS ${sql.raw(caps.integerType)}) AS batch
+FROM (
+  SELECT 'add' AS op, a.id_type, a.id, a.alias_label FROM (${members} ${except} ${snapshot}) AS a
+  UNION ALL
+  SELECT 'remove' AS op, r.id_type, r.id, r.alias_label FROM (${snapshot} ${except} ${members}) AS r
+) AS d`.compile(db);
+}
+
+/** Counts of adds and removes in the changes stage table. */
+export function changeCountsQuery(input: ChangeInput): CompiledQuery {
+  return input.db
+    .selectFrom(qualified(input.schema, input.tables.changes))
+    .select(['op', sql`COUNT(*)`.as('changes'), sql`MAX(batch)`.as('last_batch')])
+    .groupBy('op')
+    .compile();
+}
+
+/** Records every change of the run in sync_changes as `not_sent`; statuses move as Braze confirms. */
+export function recordChangesStatement(input: ChangeInput & { runId: string }): CompiledQuery {
+  const { db, schema, tables } = input;
+  return db
+    .insertInto(qualified(schema, 'sync_changes'))
+    .columns([
+      'run_id',
+      'sync_name',
+      'op',
+      'id_type',
+      'id',
+      'alias_label',
+      'batch',
+      'status',
+      'error',
+      'created_at',
+    ])
+    .expression(
+      db
+        .selectFrom(qualified(schema, tables.changes))
+        .select([
+          sql.lit(input.runId).as('run_id'),
+          sql.lit(input.syncName).as('sync_name'),
+          'op',
+          'id_type',
+          'id',
+          'alias_label',
+          'batch',
+          sql.lit('not_sent').as('status'),
+          sql`CAST(NULL AS ${sql.raw(input.caps.textType)})`.as('error'),
+          sql`CURRENT_TIMESTAMP`.as('created_at'),
+        ]),
+    )
+    .compile();
+}
+
+/** The column order of {@link streamChangesQuery} rows. */
+export const CHANGE_COLUMNS = ['op', 'id_type', 'id', 'alias_label', 'batch'] as const;
+
+/** The changes in batch order, for streaming to Braze; `sampleSize` limits each op for previews. */
+export function streamChangesQuery(input: ChangeInput): CompiledQuery {
+  return input.db
+    .selectFrom(qualified(input.schema, input.tables.changes))
+    .select([...CHANGE_COLUMNS])
+    .orderBy('batch')
+    .compile();
+}
+
+/** A few changes of one op, for `plan` previews. */
+export function sampleChangesQuery(
+  input: ChangeInput & { op: 'add' | 'remove'; limit: number },
+): CompiledQuery {
+  return input.db
+    .selectFrom(qualified(input.schema, input.tables.changes))
+    .select(['id_type', 'id', 'alias_label'])
+    .where('op', '=', input.op)
+    .orderBy('id')
+    .limit(input.limit)
+    .compile();
+}
+
+/** `batch BETWEEN a AND b OR …` over merged ranges. */
+export function inBatchRanges(ranges: readonly [number, number][], column = 'batch'): Expression<SqlBool> {
+  const parts = ranges.map(([low, high]) =>
+    low === high
+      ? sql<SqlBool>`${sql.ref(column)} = ${sql.lit(low)}`
+      : sql<SqlBool>`${sql.ref(column)} BETWEEN ${sql.lit(low)} AND ${sql.lit(high)}`,
+  );
+  return sql<SqlBool>`(${sql.join(parts, sql` OR `)})`;
+}

@@ -1,0 +1,20 @@
+/** Names of the per-run stage tables; derived from the run id alone so that a later run can drop a dead run's leftovers. */
+export interface StageTables {
+  /** Normalised query result: one row per distinct identity, with its row count and verdict. */
+  members: string;
+  /** The run's changes (adds and removes), numbered into batches. */
+  changes: string;
+}
+
+export function stageTables(runId: string): StageTables {
+  const key = runId
+    .replace(/[^a-zA-Z0-9]/g, '')
+    .slice(0, 20)
+    .toLowerCase();
+  return { members: `stage_${key}_members`, changes: `stage_${key}_changes` };
+}
+
+/** Qualified `schema.table` for Kysely references. */
+export function qualified(schema: string, table: string): string {
+  return `${schema}.${table}`;
+}

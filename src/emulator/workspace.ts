@@ -1,0 +1,73 @@
+import type { CohortChange, CohortUsersRequest, UpsertCohortRequest } from '../sink/wire-types.js';
+import { UserDirectory, type SeedUser, type UserKey } from './user-directory.js';
+
+export interface EmulatedCohort {
+  cohort_id: string;
+  name: string;
+  created_at: string;
+  partner: string;
+  members: Set<UserKey>;
+}
+
+/** One Braze workspace (customer): its Data Import Key, the partners enabled for it, its users and cohorts. */
+export class Workspace {
+  readonly directory: UserDirectory;
+  readonly cohorts = new Map<string, EmulatedCohort>();
+  /** Identifier writes, which Braze bills as data points. */
+  dataPoints = 0;
+
+  constructor(
+    readonly name: string,
+    readonly clientSecret: string,
+    readonly partners: ReadonlySet<string>,
+    allUsersExist: boolean,
+    users: readonly SeedUser[] = [],
+  ) {
+    this.directory = new UserDirectory(allUsersExist);
+    this.directory.upsert(users);
+  }
+
+  upsertCohort(partner: string, body: UpsertCohortRequest): void {
+    const existing = this.cohorts.get(body.cohort_id);
+    if (existing) existing.name = body.name;
+    else
+      this.cohorts.set(body.cohort_id, {
+        cohort_id: body.cohort_id,
+        name: body.name,
+        created_at: body.created_at,
+        partner,
+        members: new Set(),
+      });
+  }
+
+  /** Applies entries in order; identifiers of unknown users (and device ids of identified users) are ignored. */
+  applyChanges(
+    cohort: EmulatedCohort,
+    body: CohortUsersRequest,
+  ): { adds: number; removes: number; ignored: number } {
+    let adds = 0;
+    let removes = 0;
+    let ignored = 0;
+    for (const change of body.cohort_changes) {
+      const remove = change.should_remove === true;
+      for (const key of this.resolveAll(change)) {
+        this.dataPoints++;
+        if (key === undefined) ignored++;
+        else if (remove) {
+          cohort.members.delete(key);
+          removes++;
+        } else {
+          cohort.members.add(key);
+          adds++;
+        }
+      }
+    }
+    return { adds, removes, ignored };
+  }
+
+  private *resolveAll(change: CohortChange): Generator<UserKey | undefined> {
+    for (const id of change.user_ids ?? []) yield this.directory.resolve('user_id', id);
+    for (const id of change.device_ids ?? []) yield this.directory.resolve('device_id', id);
+    for (const alias of change.aliases ?? []) yield this.directory.resolve('alias', alias);
+  }
+}

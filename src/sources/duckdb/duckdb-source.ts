@@ -1,0 +1,120 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { Kysely, type CompiledQuery, type Dialect, type DialectAdapter, type Driver } from 'kysely';
+import { DuckDbDialect } from 'kysely-duckdb';
+import { WarehouseError } from '../../errors.js';
+import type { Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
+import { DuckDbDriver, DuckDbStatementConnection } from './duckdb-driver.js';
+
+export interface DuckDbSourceOptions {
+  /** Database file, or `:memory:`. */
+  path: string;
+}
+
+export const DUCKDB_CAPABILITIES: SqlCapabilities = {
+  textType: 'VARCHAR',
+  integerType: 'INTEGER',
+  timestampType: 'TIMESTAMPTZ',
+  exceptKeyword: 'EXCEPT',
+  transactionalDdl: true,
+  locking: 'process',
+};
+
+/** The embedded default warehouse. A DuckDB file can be open in one process at a time. */
+export class DuckDbSource implements Source {
+  readonly type = 'duckdb';
+  readonly capabilities = DUCKDB_CAPABILITIES;
+  readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly statements: DuckDbStatementConnection,
+    private readonly location: string,
+  ) {
+    this.db = new Kysely({ dialect: duckDbDialect(instance, new DuckDbDriver(statements)) });
+  }
+
+  static async open(options: DuckDbSourceOptions): Promise<DuckDbSource> {
+    if (options.path !== ':memory:') await mkdir(path.dirname(options.path), { recursive: true });
+    try {
+      const instance = await DuckDBInstance.fromCache(options.path);
+      const connection = await instance.connect();
+      await connection.run("SET TimeZone = 'UTC'");
+      return new DuckDbSource(instance, new DuckDbStatementConnection(connection), options.path);
+    } catch (error) {
+      throw describeOpenError(error, options.path);
+    }
+  }
+
+  async execute<R extends Row = Row>(query: CompiledQuery): Promise<R[]> {
+    const result = await this.db.executeQuery<R>(query);
+    return result.rows;
+  }
+
+  async *stream(query: CompiledQuery): AsyncIterable<unknown[][]> {
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.stream(query.sql, query.parameters as never);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) return;
+        yield chunk.getRows();
+      }
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async columnsOf(selectSql: string): Promise<string[]> {
+    const connection: DuckDBConnection = this.statements.raw;
+    const prepared = await connection.prepare(selectSql);
+    const names: string[] = [];
+    for (let index = 0; index < prepared.columnCount; index++) names.push(prepared.columnName(index));
+    return names;
+  }
+
+  async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) =>
+      work({
+        execute: async <R extends Row>(query: CompiledQuery) => (await trx.executeQuery<R>(query)).rows,
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    this.statements.raw.closeSync();
+    // fromCache keeps the instance for reuse in this process; a file must be released for the next process.
+    if (this.location !== ':memory:') this.instance.closeSync();
+  }
+}
+
+/**
+ * kysely-duckdb supplies the DuckDB query compiler and adapter; the driver is ours so that results keep
+ * UTC timestamps and streams read whole chunks. The adapter cast bridges a typing quirk only: kysely-duckdb's
+ * declarations resolve kysely's CommonJS types while we import its ESM ones; the runtime class is the same.
+ */
+function duckDbDialect(instance: DuckDBInstance, driver: Driver): Dialect {
+  const base = new DuckDbDialect({ database: instance });
+  return {
+    createAdapter: () => base.createAdapter() as unknown as DialectAdapter,
+    createQueryCompiler: () => base.createQueryCompiler(),
+    createIntrospector: (db) => base.createIntrospector(db as never),
+    createDriver: () => driver,
+  };
+}
+
+/** DuckDB locks a database file per process; say which process holds it and what to do. */
+function describeOpenError(error: unknown, file: string): WarehouseError {
+  const message = error instanceof Error ? error.message : String(error);
+  const holder = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
+  if (holder) {
+    return new WarehouseError(
+      `DuckDB file ${file} is open in another process (${holder[1]}, PID ${holder[2]}); DuckDB allows one process at a time: ` +
+        'stop that process (another cohort-sync run or daemon, or a DuckDB shell) and try again',
+      { code: 'WAREHOUSE_LOCKED', cause: error },
+    );
+  }
+  return new WarehouseError(`cannot open DuckDB file ${file}: ${message}`, { cause: error });
+}

@@ -1,0 +1,56 @@
+import type { CompiledQuery, Kysely } from 'kysely';
+
+/** A row as a plain object; BIGINT values arrive as JS numbers (or strings past 2^53). */
+export type Row = Record<string, unknown>;
+
+/**
+ * What a warehouse's SQL can do, declared by its adapter so that the SQL
+ * builders ask instead of checking the warehouse type.
+ */
+export interface SqlCapabilities {
+  /** Type used to cast identifiers to text. */
+  readonly textType: string;
+  /** Integer type for batch numbers and counters. */
+  readonly integerType: string;
+  /** Type for timestamps with time zone. */
+  readonly timestampType: string;
+  /** Set difference keyword: `EXCEPT`, `EXCEPT DISTINCT` (BigQuery) or `MINUS`. */
+  readonly exceptKeyword: string;
+  /** Whether CREATE/DROP TABLE may run inside a transaction. */
+  readonly transactionalDdl: boolean;
+  /**
+   * How one run per sync is enforced across processes.
+   * `process`: the database is exclusive to one process (DuckDB file lock), so an in-process lock suffices;
+   * `advisory`: a session-scoped advisory lock (PostgreSQL);
+   * `lease`: a lease row in sync_locks renewed by a heartbeat.
+   */
+  readonly locking: 'process' | 'advisory' | 'lease';
+}
+
+/** Executes statements; the part of a {@link Source} a transaction also offers. */
+export interface StatementRunner {
+  /** Runs one statement and returns its rows (empty for DDL/DML). For small results only. */
+  execute<R extends Row = Row>(query: CompiledQuery): Promise<R[]>;
+}
+
+/**
+ * One warehouse connection, behind the interface every adapter implements.
+ * The SQL it runs is built elsewhere (src/diff, src/state) with {@link db}.
+ */
+export interface Source extends StatementRunner {
+  /** Warehouse type as written in config (`duckdb`, `postgres`, …). */
+  readonly type: string;
+  readonly capabilities: SqlCapabilities;
+  /** A Kysely instance for this dialect: compile statements with it; do not keep results in memory with it. */
+  readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tables are created at run time
+  /**
+   * Streams a result in chunks of rows, each row an array in select-list order.
+   * Never holds the whole result in memory.
+   */
+  stream(query: CompiledQuery, options?: { chunkRows?: number }): AsyncIterable<unknown[][]>;
+  /** The column names a SELECT statement returns, without running it to completion. */
+  columnsOf(selectSql: string): Promise<string[]>;
+  /** Runs `work` in one transaction: all of it commits, or none. */
+  transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,128 @@
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import type { Source } from '../sources/source.js';
+import type { RunStatus, StateDatabase, SyncRunRow } from './state-database.js';
+
+/** Columns of sync_runs that a run fills in as it goes. */
+export type RunProgress = Partial<
+  Pick<
+    SyncRunRow,
+    | 'status'
+    | 'query_rows'
+    | 'skipped_null'
+    | 'skipped_duplicate'
+    | 'skipped_invalid'
+    | 'skip_reasons'
+    | 'to_add'
+    | 'to_remove'
+    | 'added'
+    | 'removed'
+    | 'failed'
+    | 'requests'
+    | 'retries'
+    | 'error'
+  >
+>;
+
+/** Reads and writes the audit rows of sync_runs. */
+export class RunAudit {
+  private readonly db: Kysely<StateDatabase>;
+
+  constructor(
+    private readonly source: Source,
+    schema: string,
+  ) {
+    this.db = source.db.withSchema(schema) as Kysely<StateDatabase>;
+  }
+
+  async start(
+    run: Pick<SyncRunRow, 'run_id' | 'sync_name' | 'cohort_id' | 'cohort_name' | 'trigger' | 'dry_run'> & {
+      status?: RunStatus;
+    },
+  ): Promise<void> {
+    await this.source.execute(
+      this.db
+        .insertInto('sync_runs')
+        .values({
+          ...run,
+          status: run.status ?? 'running',
+          started_at: sql`CURRENT_TIMESTAMP`,
+          added: 0,
+          removed: 0,
+          failed: 0,
+          requests: 0,
+          retries: 0,
+        } as never)
+        .compile(),
+    );
+  }
+
+  /** The UPDATE for a run's progress; `finished` also stamps finished_at. */
+  updateStatement(runId: string, progress: RunProgress, finished = false): CompiledQuery {
+    const values: Record<string, unknown> = { ...progress };
+    if (finished) values.finished_at = sql`CURRENT_TIMESTAMP`;
+    return this.db.updateTable('sync_runs').set(values).where('run_id', '=', runId).compile();
+  }
+
+  async update(runId: string, progress: RunProgress, finished = false): Promise<void> {
+    await this.source.execute(this.updateStatement(runId, progress, finished));
+  }
+
+  /** Runs of a sync still marked `running` (other than `exceptRunId`): their process is gone if we hold the lock. */
+  async staleRuns(syncName: string, exceptRunId: string): Promise<string[]> {
+    const rows = await this.source.execute<{ run_id: string }>(
+      this.db
+        .selectFrom('sync_runs')
+        .select('run_id')
+        .where('sync_name', '=', syncName)
+        .where('status', '=', 'running')
+        .where('run_id', '!=', exceptRunId)
+        .compile(),
+    );
+    return rows.map((row) => row.run_id);
+  }
+
+  async markAbandoned(runIds: readonly string[]): Promise<void> {
+    if (runIds.length === 0) return;
+    await this.source.execute(
+      this.db
+        .updateTable('sync_runs')
+        .set({
+          status: 'abandoned',
+          finished_at: sql`CURRENT_TIMESTAMP`,
+          error: 'the process running this sync stopped before it finished',
+        } as never)
+        .where('run_id', 'in', runIds)
+        .where('status', '=', 'running')
+        .compile(),
+    );
+  }
+
+  /** The cohort id and name Braze last accepted for a sync, if any run got that far. */
+  async lastDeliveredCohort(
+    syncName: string,
+  ): Promise<{ cohort_id: string; cohort_name: string } | undefined> {
+    const rows = await this.source.execute<{ cohort_id: string; cohort_name: string }>(
+      this.db
+        .selectFrom('sync_runs')
+        .select(['cohort_id', 'cohort_name'])
+        .where('sync_name', '=', syncName)
+        .where('dry_run', '=', false)
+        .where('status', 'in', ['succeeded', 'partial'])
+        .orderBy('started_at', 'desc')
+        .limit(1)
+        .compile(),
+    );
+    return rows[0];
+  }
+
+  /** Latest runs, newest first, optionally of some syncs only. */
+  async latest(options: { limit: number; syncs?: readonly string[] }): Promise<SyncRunRow[]> {
+    let query = this.db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .orderBy('started_at', 'desc')
+      .limit(options.limit);
+    if (options.syncs && options.syncs.length > 0) query = query.where('sync_name', 'in', options.syncs);
+    return this.source.execute<SyncRunRow & Record<string, unknown>>(query.compile());
+  }
+}

@@ -1,0 +1,122 @@
+import { hostname } from 'node:os';
+import { sql, type Kysely } from 'kysely';
+import { SyncLockedError } from '../errors.js';
+import type { Source } from '../sources/source.js';
+import type { StateDatabase, SyncLockRow } from './state-database.js';
+
+/** A held lock on one sync; release it when the run ends. */
+export interface SyncLock {
+  release(): Promise<void>;
+}
+
+/** Lease length and heartbeat for `lease` locking (invariant 3: no lock outlives its holder for long). */
+export const LEASE_MS = 60_000;
+export const HEARTBEAT_MS = 20_000;
+
+const OWNER = `${hostname()}:${process.pid}`;
+/** Syncs locked by this process, keyed by `schema.sync`. */
+const heldHere = new Map<string, string>();
+
+/**
+ * Takes the one-run-per-sync lock. The lock row in sync_locks says who holds
+ * it; whether a row still counts depends on the warehouse's locking
+ * capability: with `process` (DuckDB: the file is exclusive to one process)
+ * only this process's holders count; with `lease`, a row counts until its
+ * lease expires or, on this host, until its process is gone.
+ */
+export async function acquireSyncLock(
+  source: Source,
+  schema: string,
+  syncName: string,
+  runId: string,
+): Promise<SyncLock> {
+  const key = `${schema}.${syncName}`;
+  const db = source.db.withSchema(schema) as Kysely<StateDatabase>;
+  const local = heldHere.get(key);
+  if (local !== undefined) {
+    const holder = await currentHolder(source, db, syncName);
+    throw new SyncLockedError(syncName, local, holder?.acquired_at ?? new Date(), OWNER);
+  }
+  heldHere.set(key, runId);
+  try {
+    await source.transaction(async (tx) => {
+      const holder = await currentHolder(tx, db, syncName);
+      if (holder && holderIsAlive(holder, source.capabilities.locking)) {
+        throw new SyncLockedError(syncName, holder.run_id, new Date(holder.acquired_at), holder.owner);
+      }
+      await tx.execute(db.deleteFrom('sync_locks').where('sync_name', '=', syncName).compile());
+      await tx.execute(
+        db
+          .insertInto('sync_locks')
+          .values({
+            sync_name: syncName,
+            owner: OWNER,
+            run_id: runId,
+            acquired_at: sql`CURRENT_TIMESTAMP`,
+            lease_until: leaseUntil(source),
+          } as never)
+          .compile(),
+      );
+    });
+  } catch (error) {
+    heldHere.delete(key);
+    throw error;
+  }
+
+  const heartbeat =
+    source.capabilities.locking === 'lease'
+      ? setInterval(() => {
+          source
+            .execute(
+              db
+                .updateTable('sync_locks')
+                .set({ lease_until: leaseUntil(source) } as never)
+                .where('run_id', '=', runId)
+                .compile(),
+            )
+            .catch(() => undefined); // a missed beat only shortens the lease; the next one renews it
+        }, HEARTBEAT_MS).unref()
+      : undefined;
+
+  return {
+    async release() {
+      clearInterval(heartbeat);
+      heldHere.delete(key);
+      await source.execute(
+        db.deleteFrom('sync_locks').where('sync_name', '=', syncName).where('run_id', '=', runId).compile(),
+      );
+    },
+  };
+}
+
+async function currentHolder(
+  runner: Pick<Source, 'execute'>,
+  db: Kysely<StateDatabase>,
+  syncName: string,
+): Promise<SyncLockRow | undefined> {
+  const rows = await runner.execute<SyncLockRow & Record<string, unknown>>(
+    db.selectFrom('sync_locks').selectAll().where('sync_name', '=', syncName).compile(),
+  );
+  return rows[0];
+}
+
+function holderIsAlive(holder: SyncLockRow, locking: Source['capabilities']['locking']): boolean {
+  if (locking === 'process') return false; // only this process can have the database open, and heldHere was checked
+  if (new Date(holder.lease_until).getTime() < Date.now()) return false;
+  const [host, pid] = holder.owner.split(':');
+  if (host === hostname() && pid !== undefined) return processExists(Number(pid));
+  return true;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function leaseUntil(source: Source) {
+  return sql`CAST(${new Date(Date.now() + LEASE_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
+}

@@ -1,0 +1,70 @@
+import type { BatchResult, FailedBatch } from './send-batches.js';
+
+/** Confirmed and failed batches not yet written to the warehouse. */
+export interface PendingBatches {
+  confirmed: BatchResult[];
+  failed: FailedBatch[];
+}
+
+/** Running totals of a run's sending, as sync_runs records them. */
+export interface SendTotals {
+  added: number;
+  removed: number;
+  /** Changes in batches that failed. */
+  failed: number;
+  confirmedBatches: number;
+  failedBatches: number;
+}
+
+/**
+ * Collects batch outcomes and writes them to the warehouse every `every`
+ * confirmed batches, one write at a time, so a long run's snapshot keeps up
+ * with Braze instead of waiting for the end. A write that fails puts its
+ * batches back: they are written with the next one, or the final one.
+ */
+export class Checkpoints {
+  readonly totals: SendTotals = { added: 0, removed: 0, failed: 0, confirmedBatches: 0, failedBatches: 0 };
+  private pending: PendingBatches = { confirmed: [], failed: [] };
+  private writing: Promise<void> = Promise.resolve();
+  lastError: unknown;
+
+  constructor(
+    private readonly write: (batches: PendingBatches, totals: SendTotals) => Promise<void>,
+    private readonly every: number,
+  ) {}
+
+  confirm(result: BatchResult): void {
+    this.totals.added += result.adds;
+    this.totals.removed += result.removes;
+    this.totals.confirmedBatches++;
+    this.pending.confirmed.push(result);
+    if (this.pending.confirmed.length >= this.every) this.writing = this.writing.then(() => this.flush());
+  }
+
+  fail(result: FailedBatch): void {
+    this.totals.failed += result.adds + result.removes;
+    this.totals.failedBatches++;
+    this.pending.failed.push(result);
+  }
+
+  /** Waits for any write under way, then hands over what is still pending (for the final transaction). */
+  async drain(): Promise<PendingBatches> {
+    await this.writing;
+    const pending = this.pending;
+    this.pending = { confirmed: [], failed: [] };
+    return pending;
+  }
+
+  private async flush(): Promise<void> {
+    const batches = this.pending;
+    if (batches.confirmed.length === 0 && batches.failed.length === 0) return;
+    this.pending = { confirmed: [], failed: [] };
+    try {
+      await this.write(batches, { ...this.totals });
+    } catch (error) {
+      this.lastError = error;
+      this.pending.confirmed.unshift(...batches.confirmed);
+      this.pending.failed.unshift(...batches.failed);
+    }
+  }
+}

@@ -1,0 +1,486 @@
+import { randomUUID } from 'node:crypto';
+import type { CompiledQuery } from 'kysely';
+import type { SyncConfig } from '../config/types.js';
+import { applyConfirmedStatements, markChangesStatement } from '../diff/apply-statements.js';
+import { batchRanges } from '../diff/batch-ranges.js';
+import {
+  changeCountsQuery,
+  recordChangesStatement,
+  sampleChangesQuery,
+  stageChangesStatement,
+  streamChangesQuery,
+} from '../diff/change-statements.js';
+import { resolveIdentifierColumns } from '../diff/identifier-columns.js';
+import {
+  SKIP_VERDICTS,
+  dropTableStatement,
+  snapshotSizeQuery,
+  stageCountsQuery,
+  stageMembersStatement,
+  type Verdict,
+} from '../diff/stage-statements.js';
+import { stageTables, type StageTables } from '../diff/stage-tables.js';
+import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { SendResult } from '../sink/braze-client.js';
+import type { CohortChange } from '../sink/wire-types.js';
+import type { Source } from '../sources/source.js';
+import { RunAudit, type RunProgress } from '../state/run-audit.js';
+import type { RunStatus, RunTrigger } from '../state/state-database.js';
+import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
+import { Checkpoints, type PendingBatches, type SendTotals } from './checkpoints.js';
+import { guardrailViolation } from './guardrails.js';
+import { sendBatches, type SendSummary } from './send-batches.js';
+
+/** What a run needs from Braze: the client satisfies it, and so can a test double. */
+export interface CohortSink {
+  upsertCohort(cohort: { id: string; name: string; createdAt: Date }): Promise<SendResult>;
+  sendChanges(cohortId: string, changes: CohortChange[]): Promise<SendResult>;
+}
+
+export interface SyncEnvironment {
+  source: Source;
+  /** The state schema. */
+  schema: string;
+  sink: CohortSink;
+  /** Requests in flight at once. */
+  concurrency: number;
+  logger: Logger;
+  /** Aborting stops reading new batches; requests in flight finish and confirmed batches are applied. */
+  signal?: AbortSignal;
+}
+
+export interface RunSyncOptions {
+  trigger?: RunTrigger;
+  /** Compute and audit the changes, send nothing, leave the snapshot alone. */
+  dryRun?: boolean;
+  /** Override every guardrail for this run. */
+  allowMassRemoval?: boolean;
+  /** With dryRun: how many ids of each kind to return as a sample. */
+  sample?: number;
+  /** Confirmed batches between snapshot checkpoints. Default 100 (100,000 changes). */
+  checkpointEvery?: number;
+}
+
+export interface MemberKey {
+  id_type: string;
+  id: string;
+  alias_label: string;
+}
+
+export interface SyncReport {
+  sync: string;
+  run_id: string;
+  status: RunStatus;
+  dry_run: boolean;
+  query_rows: number;
+  skipped_null: number;
+  skipped_duplicate: number;
+  skipped_invalid: number;
+  skip_reasons: string | null;
+  /** Distinct valid members the query returned. */
+  members: number;
+  /** Members the snapshot held before the run. */
+  snapshot_size: number;
+  to_add: number;
+  to_remove: number;
+  added: number;
+  removed: number;
+  failed: number;
+  requests: number;
+  retries: number;
+  error: string | null;
+  samples?: { add: MemberKey[]; remove: MemberKey[] };
+}
+
+/**
+ * One run of one sync, in the order of DESIGN.md: lock → audit start →
+ * stage the query result → diff against the snapshot → guardrails → send
+ * batches → apply confirmed batches to the snapshot → audit → unlock.
+ */
+export async function runSync(
+  env: SyncEnvironment,
+  sync: SyncConfig,
+  options: RunSyncOptions = {},
+): Promise<SyncReport> {
+  return new SyncRun(env, sync, options).execute();
+}
+
+class SyncRun {
+  private readonly runId = randomUUID();
+  private readonly tables: StageTables = stageTables(this.runId);
+  private readonly audit: RunAudit;
+  private readonly log: Logger;
+  private readonly dryRun: boolean;
+  private readonly report: SyncReport;
+
+  constructor(
+    private readonly env: SyncEnvironment,
+    private readonly sync: SyncConfig,
+    private readonly options: RunSyncOptions,
+  ) {
+    this.audit = new RunAudit(env.source, env.schema);
+    this.log = env.logger.child({ sync: sync.name, run: this.runId.slice(0, 8) });
+    this.dryRun = options.dryRun ?? false;
+    this.report = {
+      sync: sync.name,
+      run_id: this.runId,
+      status: 'running',
+      dry_run: this.dryRun,
+      query_rows: 0,
+      skipped_null: 0,
+      skipped_duplicate: 0,
+      skipped_invalid: 0,
+      skip_reasons: null,
+      members: 0,
+      snapshot_size: 0,
+      to_add: 0,
+      to_remove: 0,
+      added: 0,
+      removed: 0,
+      failed: 0,
+      requests: 0,
+      retries: 0,
+      error: null,
+    };
+  }
+
+  async execute(): Promise<SyncReport> {
+    let lock: SyncLock | undefined;
+    if (!this.dryRun) {
+      try {
+        lock = await acquireSyncLock(this.env.source, this.env.schema, this.sync.name, this.runId);
+      } catch (error) {
+        if (error instanceof SyncLockedError) return this.skipped(error);
+        throw error;
+      }
+    }
+    try {
+      if (lock) await this.cleanUpDeadRuns();
+      await this.audit.start({ ...this.runRow(), dry_run: this.dryRun });
+      try {
+        await this.stageAndDiff();
+        const violation = this.options.allowMassRemoval
+          ? undefined
+          : guardrailViolation(this.guardrailInput(), this.sync.guardrails);
+        if (violation) return await this.finish('aborted', `guardrail: ${violation}`);
+        if (this.dryRun) {
+          if (this.options.sample) this.report.samples = await this.samples(this.options.sample);
+          return await this.finish('succeeded', null);
+        }
+        return await this.deliver();
+      } catch (error) {
+        this.log.error(errorMessage(error));
+        return await this.finish('failed', errorMessage(error));
+      } finally {
+        await this.dropStageTables().catch((error: unknown) =>
+          this.log.warn(`could not drop stage tables: ${errorMessage(error)}`),
+        );
+      }
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  private runRow() {
+    return {
+      run_id: this.runId,
+      sync_name: this.sync.name,
+      cohort_id: this.sync.cohort_id,
+      cohort_name: this.sync.cohort_name,
+      trigger: this.options.trigger ?? 'manual',
+    } as const;
+  }
+
+  /** Invariant 3: we hold the lock, so any run still marked `running` died; mark it and drop its stage tables. */
+  private async cleanUpDeadRuns(): Promise<void> {
+    const dead = await this.audit.staleRuns(this.sync.name, this.runId);
+    if (dead.length === 0) return;
+    this.log.warn(`marking ${dead.length} earlier run(s) abandoned: ${dead.join(', ')}`);
+    await this.audit.markAbandoned(dead);
+    for (const runId of dead) {
+      await this.dropStageTables(stageTables(runId));
+    }
+  }
+
+  private async stageAndDiff(): Promise<void> {
+    const { source } = this.env;
+    const columns = resolveIdentifierColumns(await this.queryColumns(), this.sync.identifiers);
+    if (!columns.ok)
+      throw new WarehouseError(`sync "${this.sync.name}"${this.queryOrigin()}: ${columns.message}`, {
+        code: 'QUERY_COLUMNS',
+        sync: this.sync.name,
+        queryFile: this.sync.query_file,
+      });
+
+    this.log.info('staging query result');
+    await this.inWarehouse('staging the query result', () =>
+      source.execute(
+        stageMembersStatement({
+          ...this.sqlInput(this.tables.members),
+          userSql: this.sync.query,
+          columns: columns.columns,
+        }),
+      ),
+    );
+    this.countAudience(
+      await source.execute<{ verdict: Verdict; rows: number; identities: number }>(
+        stageCountsQuery(this.sqlInput(this.tables.members)),
+      ),
+    );
+    const [snapshot] = await source.execute<{ members: number }>(
+      snapshotSizeQuery({ ...this.sqlInput(''), syncName: this.sync.name }),
+    );
+    this.report.snapshot_size = Number(snapshot?.members ?? 0);
+
+    await this.inWarehouse('computing changes', () =>
+      source.execute(stageChangesStatement(this.changeInput())),
+    );
+    for (const row of await source.execute<{ op: string; changes: number }>(
+      changeCountsQuery(this.changeInput()),
+    )) {
+      if (row.op === 'add') this.report.to_add = Number(row.changes);
+      else this.report.to_remove = Number(row.changes);
+    }
+    await this.audit.update(this.runId, this.countsProgress());
+    this.log.info(
+      `${this.report.query_rows} rows, ${this.report.members} members; ${this.report.to_add} to add, ${this.report.to_remove} to remove`,
+    );
+  }
+
+  private async queryColumns(): Promise<string[]> {
+    return this.inWarehouse('reading the query columns', () => this.env.source.columnsOf(this.sync.query));
+  }
+
+  private countAudience(rows: { verdict: Verdict; rows: number; identities: number }[]): void {
+    const reasons: string[] = [];
+    for (const row of rows) {
+      const count = Number(row.rows);
+      this.report.query_rows += count;
+      if (row.verdict === 'valid') {
+        this.report.members = Number(row.identities);
+        this.report.skipped_duplicate = count - Number(row.identities);
+      } else if (row.verdict === 'null') {
+        this.report.skipped_null = count;
+      } else {
+        this.report.skipped_invalid += count;
+        reasons.push(`${SKIP_VERDICTS[row.verdict]}: ${count}`);
+      }
+    }
+    this.report.skip_reasons = reasons.length > 0 ? reasons.sort().join('; ') : null;
+  }
+
+  private guardrailInput() {
+    const { query_rows, members, snapshot_size, to_remove } = this.report;
+    return { queryRows: query_rows, members, snapshotSize: snapshot_size, toRemove: to_remove };
+  }
+
+  private async samples(limit: number): Promise<{ add: MemberKey[]; remove: MemberKey[] }> {
+    const sample = (op: 'add' | 'remove') =>
+      this.env.source.execute<MemberKey & Record<string, unknown>>(
+        sampleChangesQuery({ ...this.changeInput(), op, limit }),
+      );
+    return { add: await sample('add'), remove: await sample('remove') };
+  }
+
+  /** Sends the changes and applies what Braze confirmed; the snapshot never gets ahead of Braze. */
+  private async deliver(): Promise<SyncReport> {
+    const { source } = this.env;
+    const changes = this.report.to_add + this.report.to_remove;
+    await this.ensureCohort(changes);
+    if (changes === 0) return this.finish('succeeded', null);
+
+    await source.execute(recordChangesStatement({ ...this.changeInput(), runId: this.runId }));
+    const checkpoints = new Checkpoints(
+      (batches, totals) => this.applyBatches(batches, totals),
+      this.options.checkpointEvery ?? 100,
+    );
+    this.log.info(`sending ${changes} changes to cohort ${this.sync.cohort_id}`);
+    const summary = await sendBatches({
+      rows: source.stream(streamChangesQuery(this.changeInput())),
+      send: (cohortChanges) => this.env.sink.sendChanges(this.sync.cohort_id, cohortChanges),
+      concurrency: this.env.concurrency,
+      signal: this.env.signal,
+      onConfirmed: (result) => checkpoints.confirm(result),
+      onFailed: (result) => {
+        this.log.warn(`batch ${result.batch} failed: ${result.error}`);
+        checkpoints.fail(result);
+      },
+    });
+    this.report.requests += summary.requests;
+    this.report.retries += summary.retries;
+    return this.finishDelivery(summary, checkpoints);
+  }
+
+  /** Creates the cohort before the first write and renames it when the name changed; harmless to repeat. */
+  private async ensureCohort(changes: number): Promise<void> {
+    const last = await this.audit.lastDeliveredCohort(this.sync.name);
+    const known = last?.cohort_id === this.sync.cohort_id && last.cohort_name === this.sync.cohort_name;
+    if (changes === 0 && known) return;
+    const result = await this.env.sink
+      .upsertCohort({ id: this.sync.cohort_id, name: this.sync.cohort_name, createdAt: new Date() })
+      .catch((error: unknown) => {
+        const retries = (error as { retries?: number }).retries ?? 0;
+        this.report.requests += retries + 1;
+        this.report.retries += retries;
+        throw error;
+      });
+    this.report.requests += result.retries + 1;
+    this.report.retries += result.retries;
+  }
+
+  private async finishDelivery(summary: SendSummary, checkpoints: Checkpoints): Promise<SyncReport> {
+    const pending = await checkpoints.drain();
+    const { totals } = checkpoints;
+    Object.assign(this.report, { added: totals.added, removed: totals.removed, failed: totals.failed });
+    const unsent = this.report.to_add + this.report.to_remove - totals.added - totals.removed - totals.failed;
+    let status: RunStatus = 'succeeded';
+    let error: string | null = null;
+    if (summary.stoppedBy === 'interrupted') {
+      status = 'interrupted';
+      error = `interrupted; ${unsent} changes not sent, the next run sends them`;
+    } else if (summary.stoppedBy || totals.failedBatches > 0) {
+      status = totals.confirmedBatches > 0 ? 'partial' : 'failed';
+      const cause = summary.stoppedBy
+        ? errorMessage(summary.stoppedBy)
+        : `${totals.failedBatches} batch(es) failed after retries`;
+      error = unsent > 0 ? `${cause}; stopped with ${unsent} changes not sent` : cause;
+    }
+    if (checkpoints.lastError)
+      this.log.warn(`a checkpoint write failed and was retried: ${errorMessage(checkpoints.lastError)}`);
+    return this.finish(status, error, pending);
+  }
+
+  /** One transaction: confirmed batches into the snapshot, failed batches marked, the run's audit row updated. */
+  private async applyBatches(
+    batches: PendingBatches,
+    totals: Omit<SendTotals, 'confirmedBatches' | 'failedBatches'>,
+    final?: RunProgress,
+  ): Promise<void> {
+    const statements: CompiledQuery[] = [];
+    if (batches.confirmed.length > 0) {
+      statements.push(
+        ...applyConfirmedStatements({
+          ...this.changeInput(),
+          runId: this.runId,
+          ranges: batchRanges(batches.confirmed.map((b) => b.batch)),
+          adds: batches.confirmed.some((b) => b.adds > 0),
+          removes: batches.confirmed.some((b) => b.removes > 0),
+        }),
+      );
+    }
+    for (const error of new Set(batches.failed.map((b) => b.error))) {
+      const ranges = batchRanges(batches.failed.filter((b) => b.error === error).map((b) => b.batch));
+      statements.push(
+        markChangesStatement({
+          db: this.env.source.db,
+          schema: this.env.schema,
+          runId: this.runId,
+          ranges,
+          status: 'failed',
+          error,
+        }),
+      );
+    }
+    const progress: RunProgress = {
+      added: totals.added,
+      removed: totals.removed,
+      failed: totals.failed,
+      requests: this.report.requests,
+      retries: this.report.retries,
+      ...final,
+    };
+    statements.push(this.audit.updateStatement(this.runId, progress, final !== undefined));
+    await this.env.source.transaction(async (tx) => {
+      for (const statement of statements) await tx.execute(statement);
+    });
+  }
+
+  private async finish(
+    status: RunStatus,
+    error: string | null,
+    pending?: PendingBatches,
+  ): Promise<SyncReport> {
+    this.report.status = status;
+    this.report.error = error;
+    const final: RunProgress = {
+      ...this.countsProgress(),
+      status,
+      error,
+      requests: this.report.requests,
+      retries: this.report.retries,
+    };
+    if (pending) {
+      await this.applyBatches(pending, this.report, final);
+    } else {
+      await this.audit.update(this.runId, final, true);
+    }
+    const line =
+      `${status}: +${this.report.added} −${this.report.removed}` +
+      (this.report.failed ? `, ${this.report.failed} failed` : '');
+    if (status === 'succeeded') this.log.info(line);
+    else this.log.warn(error ? `${line} — ${error}` : line);
+    return { ...this.report };
+  }
+
+  private async skipped(error: SyncLockedError): Promise<SyncReport> {
+    this.log.warn(error.message);
+    await this.audit.start({ ...this.runRow(), dry_run: this.dryRun, status: 'skipped' });
+    await this.audit.update(this.runId, { error: error.message }, true);
+    return { ...this.report, status: 'skipped', error: error.message };
+  }
+
+  private countsProgress(): RunProgress {
+    const r = this.report;
+    return {
+      query_rows: r.query_rows,
+      skipped_null: r.skipped_null,
+      skipped_duplicate: r.skipped_duplicate,
+      skipped_invalid: r.skipped_invalid,
+      skip_reasons: r.skip_reasons,
+      to_add: r.to_add,
+      to_remove: r.to_remove,
+    };
+  }
+
+  private async dropStageTables(tables: StageTables = this.tables): Promise<void> {
+    for (const table of [tables.members, tables.changes]) {
+      await this.env.source.execute(dropTableStatement(this.sqlInput(table)));
+    }
+  }
+
+  /** Runs a warehouse step, turning its failure into a message that names the sync, the step and the query. */
+  private async inWarehouse<T>(step: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof CohortSyncError) throw error;
+      throw new WarehouseError(
+        `sync "${this.sync.name}"${this.queryOrigin()}: ${step} failed: ${errorMessage(error)}`,
+        {
+          sync: this.sync.name,
+          queryFile: this.sync.query_file,
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private queryOrigin(): string {
+    return this.sync.query_file ? ` (query file ${this.sync.query_file})` : '';
+  }
+
+  private sqlInput(table: string) {
+    return { db: this.env.source.db, caps: this.env.source.capabilities, schema: this.env.schema, table };
+  }
+
+  private changeInput() {
+    return {
+      db: this.env.source.db,
+      caps: this.env.source.capabilities,
+      schema: this.env.schema,
+      tables: this.tables,
+      syncName: this.sync.name,
+    };
+  }
+}
