@@ -116,7 +116,7 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
   const partner = decodeURIComponent(route[1]!);
   const usersRoute = route[2] !== undefined;
   const raw = await readBody(req);
-  const { latencyMs, failure, rateLimit } = state.faults.next(Date.now());
+  const { latencyMs, failure, rateLimit } = state.faults.next(Date.now(), usersRoute);
   if (latencyMs > 0) await sleep(latencyMs);
   if (rateLimit) setRateLimitHeaders(res, rateLimit);
   const path = url.pathname;

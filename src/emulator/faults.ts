@@ -31,6 +31,8 @@ export interface FaultSettings {
   requests_per_hour?: number;
   /** Window length for `requests_per_hour`, for tests that cannot wait an hour. Default 3600. */
   rate_window_seconds?: number;
+  /** Inject faults into membership requests only, letting cohort creates through. */
+  membership_only?: boolean;
   /** Seed of the random generator. */
   seed?: number;
 }
@@ -55,8 +57,13 @@ export class FaultInjector {
   }
 
   /** Faults for the next request: extra latency first, then at most one failure. */
-  next(now: number): { latencyMs: number; failure: Fault | undefined; rateLimit?: RateLimitState } {
+  next(
+    now: number,
+    membership: boolean,
+  ): { latencyMs: number; failure: Fault | undefined; rateLimit?: RateLimitState } {
     const s = this.settings;
+    if (s.membership_only && !membership)
+      return { latencyMs: 0, failure: undefined, rateLimit: this.countAgainstLimit(now) };
     let latencyMs = s.latency_ms ?? 0;
     if (s.latency_spike_rate && this.random() < s.latency_spike_rate) latencyMs += s.latency_spike_ms ?? 1000;
 

@@ -27,6 +27,8 @@ export class Checkpoints {
   private pending: PendingBatches = { confirmed: [], failed: [] };
   private writing: Promise<void> = Promise.resolve();
   lastError: unknown;
+  /** The error of the first batch that failed, for the run's summary. */
+  firstFailure: string | undefined;
 
   constructor(
     private readonly write: (batches: PendingBatches, totals: SendTotals) => Promise<void>,
@@ -44,6 +46,7 @@ export class Checkpoints {
   fail(result: FailedBatch): void {
     this.totals.failed += result.adds + result.removes;
     this.totals.failedBatches++;
+    this.firstFailure ??= result.error;
     this.pending.failed.push(result);
   }
 

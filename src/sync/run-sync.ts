@@ -343,7 +343,7 @@ class SyncRun {
       status = totals.confirmedBatches > 0 ? 'partial' : 'failed';
       const cause = summary.stoppedBy
         ? errorMessage(summary.stoppedBy)
-        : `${totals.failedBatches} batch(es) failed after retries`;
+        : `${totals.failedBatches} batch(es) failed after retries: ${checkpoints.firstFailure}`;
       error = unsent > 0 ? `${cause}; stopped with ${unsent} changes not sent` : cause;
     }
     if (checkpoints.lastError)

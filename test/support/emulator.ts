@@ -1,0 +1,56 @@
+import { afterAll } from 'vitest';
+import {
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator/emulator-server.js';
+import type { SeedUser } from '../../src/emulator/user-directory.js';
+
+export const PARTNER = 'acme';
+export const PARTNER_API_KEY = 'pk-test-5f0c2a9e-partner';
+export const DATA_IMPORT_KEY = 'dik-test-8b1d4e77-import';
+
+/** Environment a test config interpolates its secrets from. */
+export const TEST_ENV = { BRAZE_PARTNER_API_KEY: PARTNER_API_KEY, BRAZE_DATA_IMPORT_KEY: DATA_IMPORT_KEY };
+
+/** The project's emulator on a free loopback port, stopped after the test file. */
+export async function emulator(
+  options: { users?: SeedUser[]; allUsersExist?: boolean; extra?: Partial<EmulatorOptions> } = {},
+): Promise<RunningEmulator> {
+  const running = await startEmulator({
+    partners: [{ name: PARTNER, api_key: PARTNER_API_KEY }],
+    workspaces: [
+      {
+        client_secret: DATA_IMPORT_KEY,
+        partners: [PARTNER],
+        users: options.users,
+        all_users_exist: options.allUsersExist,
+      },
+    ],
+    ...options.extra,
+  });
+  afterAll(() => running.close());
+  return running;
+}
+
+/** The identifiers of every member of an emulated cohort, one string per user, sorted. */
+export function cohortMembers(running: RunningEmulator, cohortId: string): string[] {
+  const workspace = running.state.workspaces[0]!;
+  const cohort = workspace.cohorts.get(cohortId);
+  if (!cohort) return [];
+  return [...cohort.members].map((key) => describeUser(workspace.directory.describe(key))).sort();
+}
+
+export function describeUser(user: SeedUser): string {
+  if (user.external_id !== undefined) return `external_id:${user.external_id}`;
+  const alias = user.aliases?.[0];
+  if (alias) return `alias:${alias.alias_label}:${alias.alias_name}`;
+  return `device_id:${user.device_ids?.[0] ?? '?'}`;
+}
+
+/** Membership requests (not cohort creates) the emulator answered with `status`. */
+export function membershipRequests(running: RunningEmulator, status?: number) {
+  return running.state.history.filter(
+    (r) => r.path.endsWith('/users') && (status === undefined || r.status === status),
+  );
+}
