@@ -1,8 +1,41 @@
 import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { startEmulator, type EmulatorOptions } from '../../emulator/emulator-server.js';
 import type { SeedUser } from '../../emulator/user-directory.js';
 import { UsageError } from '../../errors.js';
+import type { CliContext } from '../cli-context.js';
+
+export function registerEmulator(program: Command, ctx: CliContext): void {
+  program
+    .command('emulator')
+    .description('run the local Braze cohort API emulator')
+    .option('-p, --port <port>', 'port to listen on', '4010')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--partner <name>', 'partner path name to accept', 'cohort-sync')
+    .option(
+      '--partner-api-key-env <var>',
+      'environment variable holding the partner API key to accept',
+      'BRAZE_PARTNER_API_KEY',
+    )
+    .option(
+      '--data-import-key-env <var>',
+      'environment variable holding the Data Import Key to accept',
+      'BRAZE_DATA_IMPORT_KEY',
+    )
+    .option(
+      '--users <file>',
+      'JSON list of users ({external_id, device_ids, aliases}) that exist in the workspace',
+    )
+    .option(
+      '--all-users-exist',
+      'treat every identifier as an existing user (default when --users is not given)',
+    )
+    .option('--options <file>', 'YAML/JSON emulator options: partners, workspaces, users, faults')
+    .action(async (opts: EmulatorCommandOptions) => {
+      ctx.exitCode = await emulatorCommand(opts, ctx.io.out);
+    });
+}
 
 export interface EmulatorCommandOptions {
   port: string;

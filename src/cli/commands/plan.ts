@@ -1,5 +1,46 @@
-import type { SyncReport } from '../../sync/run-sync.js';
+import type { Command } from 'commander';
 import { MAX_IDS_PER_REQUEST } from '../../diff/change-statements.js';
+import type { SyncReport } from '../../sync/run-sync.js';
+import { runSyncs } from '../../sync/run-syncs.js';
+import { configOption, syncOption, toCount, type CliContext } from '../cli-context.js';
+import { EXIT } from '../exit-codes.js';
+
+interface PlanOptions {
+  config: string;
+  sync: string[];
+  show: number;
+  json?: boolean;
+  allowMassRemoval?: boolean;
+}
+
+export function registerPlan(program: Command, ctx: CliContext): void {
+  program
+    .command('plan')
+    .description(
+      'dry run: show what a run would add and remove; nothing is sent, the snapshot is not touched',
+    )
+    .addOption(configOption())
+    .addOption(syncOption())
+    .option('--show <n>', 'print a sample of N ids of each kind (ids may be personal data)', toCount, 0)
+    .option('--json', 'machine-readable output')
+    .option('--allow-mass-removal', 'plan as if guardrails were overridden')
+    .action(async (opts: PlanOptions) => {
+      const config = await ctx.load(opts.config);
+      const reports = await runSyncs(config, {
+        syncs: opts.sync,
+        dryRun: true,
+        sample: opts.show,
+        allowMassRemoval: opts.allowMassRemoval,
+        logger: ctx.logger(true),
+      });
+      ctx.out(
+        opts.json
+          ? `${JSON.stringify({ syncs: reports }, null, 2)}\n`
+          : `${reports.map(formatPlan).join('\n\n')}\n`,
+      );
+      ctx.exitCode = reports.some((r) => r.status === 'failed') ? EXIT.syncFailed : EXIT.ok;
+    });
+}
 
 /** The plan of one sync in words: what a run would do, and whether a guardrail would stop it. */
 export function formatPlan(report: SyncReport): string {

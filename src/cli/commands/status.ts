@@ -1,5 +1,27 @@
+import type { Command } from 'commander';
+import { RunAudit } from '../../state/run-audit.js';
 import type { SyncRunRow } from '../../state/state-database.js';
+import { selectSyncs, withWarehouse } from '../../sync/run-syncs.js';
+import { configOption, syncOption, toCount, type CliContext } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
+
+export function registerStatus(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('recent runs from sync_runs')
+    .addOption(configOption())
+    .addOption(syncOption())
+    .option('-n, --limit <n>', 'runs to show', toCount, 20)
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config: string; sync: string[]; limit: number; json?: boolean }) => {
+      const config = await ctx.load(opts.config);
+      const syncs = opts.sync.length > 0 ? selectSyncs(config, opts.sync).map((s) => s.name) : undefined;
+      const runs = await withWarehouse(config, (source) =>
+        new RunAudit(source, config.state.schema).latest({ limit: opts.limit, syncs }),
+      );
+      ctx.out(opts.json ? `${JSON.stringify({ runs }, null, 2)}\n` : `${formatStatus(runs)}\n`);
+    });
+}
 
 /** The latest runs as a table: status, when, how long, what changed, and the start of any error. */
 export function formatStatus(runs: readonly SyncRunRow[]): string {

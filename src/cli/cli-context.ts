@@ -1,0 +1,52 @@
+import { Option } from 'commander';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import { Redactor, TextLogger, type Logger } from '../log/logger.js';
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+/**
+ * What every command needs: output that is redacted once a config (and so
+ * its secrets) is known, a logger, and the exit code to return.
+ */
+export class CliContext {
+  redactor = new Redactor([]);
+  exitCode = 0;
+
+  constructor(readonly io: Io) {}
+
+  /** Loads the config and starts redacting its secrets from all output. */
+  async load(file: string): Promise<Config> {
+    const config = await loadConfig(file);
+    this.redactor = new Redactor(config.secrets);
+    return config;
+  }
+
+  out(text: string): void {
+    this.io.out(this.redactor.redact(text));
+  }
+
+  logger(quiet = false): Logger {
+    return new TextLogger(this.redactor, {}, (line) => this.io.err(line), quiet);
+  }
+}
+
+export const configOption = () =>
+  new Option('-c, --config <file>', 'config file').default(DEFAULT_CONFIG_FILE);
+
+export const syncOption = () =>
+  new Option('-s, --sync <name>', 'only this sync (repeatable)')
+    .argParser((value: string, previous: string[]) => [...previous, value])
+    .default([]);
+
+/** Parses a non-negative whole number option. */
+export function toCount(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0)
+    throw new UsageError(`expected a whole number, got "${value}"`);
+  return number;
+}
