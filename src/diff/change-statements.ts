@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { SqlCapabilities } from '../sources/source.js';
-import { qualified, type StageTables } from './stage-tables.js';
+import { createStageTable, qualified, type StageTables } from './stage-tables.js';
 
 /** Braze accepts at most this many identifiers in one request. */
 export const MAX_IDS_PER_REQUEST = 1000;
@@ -25,14 +25,14 @@ export function stageChangesStatement(input: ChangeInput & { batchSize?: number 
   const members = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, tables.members))} WHERE verdict = 'valid'`;
   const snapshot = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'cohort_snapshot'))} WHERE sync_name = ${input.syncName}`;
   const except = sql.raw(caps.exceptKeyword);
-  return sql`CREATE TABLE ${sql.table(qualified(schema, tables.changes))} AS
-SELECT op, id_type, id, alias_label,
+  const select = sql`SELECT op, id_type, id, alias_label,
   CAST(FLOOR((ROW_NUMBER() OVER () - 1) / ${sql.lit(batchSize)}) AS ${sql.raw(caps.integerType)}) AS batch
 FROM (
   SELECT 'add' AS op, a.id_type, a.id, a.alias_label FROM (${members} ${except} ${snapshot}) AS a
   UNION ALL
   SELECT 'remove' AS op, r.id_type, r.id, r.alias_label FROM (${snapshot} ${except} ${members}) AS r
-) AS d`.compile(db);
+) AS d`;
+  return createStageTable(caps, schema, tables.changes, select).compile(db);
 }
 
 /** Counts of adds and removes in the changes stage table. */

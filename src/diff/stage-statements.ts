@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
 import type { SqlCapabilities } from '../sources/source.js';
 import type { IdentifierColumns } from './identifier-columns.js';
-import { qualified } from './stage-tables.js';
+import { createStageTable, qualified } from './stage-tables.js';
 
 /** Longest identifier accepted; Braze documents no limit, but ids past this are data errors, not users. */
 export const MAX_ID_LENGTH = 1024;
@@ -46,8 +46,7 @@ export function stageMembersStatement(
       ? sql`CAST(${sql.lit(columns.aliasLabelConstant)} AS ${text})`
       : pick(columns.aliasLabel);
 
-  return sql`CREATE TABLE ${sql.table(qualified(input.schema, input.table))} AS
-SELECT id_type, id, alias_label, COUNT(*) AS row_count,
+  const select = sql`SELECT id_type, id, alias_label, COUNT(*) AS row_count,
   CASE
     WHEN id_type IS NULL THEN 'null'
     WHEN TRIM(id) = '' THEN 'blank'
@@ -65,7 +64,8 @@ FROM (
     FROM (${sql.raw(asSubquery(input.userSql))}) AS q
   ) AS c
 ) AS n
-GROUP BY id_type, id, alias_label`.compile(db);
+GROUP BY id_type, id, alias_label`;
+  return createStageTable(caps, input.schema, input.table, select).compile(db);
 }
 
 /** Per verdict: how many query rows, and how many distinct identities. */

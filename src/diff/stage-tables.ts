@@ -1,3 +1,6 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { SqlCapabilities } from '../sources/source.js';
+
 /** Names of the per-run stage tables; derived from the run id alone so that a later run can drop a dead run's leftovers. */
 export interface StageTables {
   /** Normalised query result: one row per distinct identity, with its row count and verdict. */
@@ -17,4 +20,17 @@ export function stageTables(runId: string): StageTables {
 /** Qualified `schema.table` for Kysely references. */
 export function qualified(schema: string, table: string): string {
   return `${schema}.${table}`;
+}
+
+/** `CREATE TABLE schema.table AS select`, in the warehouse's flavour for stage tables. */
+export function createStageTable(
+  caps: SqlCapabilities,
+  schema: string,
+  table: string,
+  select: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const name = sql.table(qualified(schema, table));
+  return caps.createStageTable
+    ? caps.createStageTable(name, select)
+    : sql`CREATE TABLE ${name} AS\n${select}`;
 }

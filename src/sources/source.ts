@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, RawBuilder } from 'kysely';
 
 /** A row as a plain object; BIGINT values arrive as JS numbers (or strings past 2^53). */
 export type Row = Record<string, unknown>;
@@ -25,6 +25,14 @@ export interface SqlCapabilities {
    * `lease`: a lease row in sync_locks renewed by a heartbeat.
    */
   readonly locking: 'process' | 'advisory' | 'lease';
+  /**
+   * Builds `CREATE … TABLE table AS select` for a per-run stage table, so a warehouse can make it
+   * cheap and self-cleaning (Snowflake TRANSIENT, BigQuery expiration). Default: {@link createTableAs}.
+   */
+  readonly createStageTable?: (
+    table: RawBuilder<unknown>,
+    select: RawBuilder<unknown>,
+  ) => RawBuilder<unknown>;
 }
 
 /** Executes statements; the part of a {@link Source} a transaction also offers. */

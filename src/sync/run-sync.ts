@@ -31,6 +31,7 @@ import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
 import { Checkpoints, type PendingBatches, type SendTotals } from './checkpoints.js';
 import { guardrailViolation } from './guardrails.js';
 import { sendBatches, type SendSummary } from './send-batches.js';
+import type { SyncEvent, SyncEventHandler } from './sync-events.js';
 
 /** What a run needs from Braze: the client satisfies it, and so can a test double. */
 export interface CohortSink {
@@ -48,6 +49,8 @@ export interface SyncEnvironment {
   logger: Logger;
   /** Aborting stops reading new batches; requests in flight finish and confirmed batches are applied. */
   signal?: AbortSignal;
+  /** Observers of the run's progress (progress bar, metrics, alerts). */
+  onEvent?: SyncEventHandler;
 }
 
 export interface RunSyncOptions {
@@ -158,6 +161,7 @@ class SyncRun {
     try {
       if (lock) await this.cleanUpDeadRuns();
       await this.audit.start({ ...this.runRow(), dry_run: this.dryRun });
+      this.emit({ type: 'run_started', sync: this.sync.name, run_id: this.runId, dry_run: this.dryRun });
       try {
         await this.stageAndDiff();
         const violation = this.options.allowMassRemoval
@@ -246,6 +250,16 @@ class SyncRun {
     this.log.info(
       `${this.report.query_rows} rows, ${this.report.members} members; ${this.report.to_add} to add, ${this.report.to_remove} to remove`,
     );
+    const { query_rows, members, to_add, to_remove } = this.report;
+    this.emit({
+      type: 'diff_computed',
+      sync: this.sync.name,
+      run_id: this.runId,
+      query_rows,
+      members,
+      to_add,
+      to_remove,
+    });
   }
 
   private async queryColumns(): Promise<string[]> {
@@ -301,10 +315,14 @@ class SyncRun {
       send: (cohortChanges) => this.env.sink.sendChanges(this.sync.cohort_id, cohortChanges),
       concurrency: this.env.concurrency,
       signal: this.env.signal,
-      onConfirmed: (result) => checkpoints.confirm(result),
+      onConfirmed: (result) => {
+        checkpoints.confirm(result);
+        this.emitProgress(checkpoints, changes);
+      },
       onFailed: (result) => {
         this.log.warn(`batch ${result.batch} failed: ${result.error}`);
         checkpoints.fail(result);
+        this.emitProgress(checkpoints, changes);
       },
     });
     this.report.requests += summary.requests;
@@ -420,6 +438,7 @@ class SyncRun {
       (this.report.failed ? `, ${this.report.failed} failed` : '');
     if (status === 'succeeded') this.log.info(line);
     else this.log.warn(error ? `${line} — ${error}` : line);
+    this.emit({ type: 'run_finished', report: { ...this.report } });
     return { ...this.report };
   }
 
@@ -427,7 +446,32 @@ class SyncRun {
     this.log.warn(error.message);
     await this.audit.start({ ...this.runRow(), dry_run: this.dryRun, status: 'skipped' });
     await this.audit.update(this.runId, { error: error.message }, true);
-    return { ...this.report, status: 'skipped', error: error.message };
+    const report: SyncReport = { ...this.report, status: 'skipped', error: error.message };
+    this.emit({ type: 'run_finished', report });
+    return report;
+  }
+
+  private emitProgress(checkpoints: Checkpoints, total: number): void {
+    const { added, removed, failed } = checkpoints.totals;
+    const retries = this.report.retries;
+    this.emit({
+      type: 'batch_done',
+      sync: this.sync.name,
+      run_id: this.runId,
+      sent: added + removed,
+      failed,
+      total,
+      retries,
+    });
+  }
+
+  /** Observers must not break a run: an exception in one is logged and ignored. */
+  private emit(event: SyncEvent): void {
+    try {
+      this.env.onEvent?.(event);
+    } catch (error) {
+      this.log.warn(`an event handler failed: ${errorMessage(error)}`);
+    }
   }
 
   private countsProgress(): RunProgress {

@@ -6,6 +6,7 @@ import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
 import { migrateState } from '../state/migrations.js';
 import { runSync, type RunSyncOptions, type SyncReport } from './run-sync.js';
+import type { SyncEventHandler } from './sync-events.js';
 
 /** Opens the warehouse, brings the state schema up to date, runs `work`, and closes the warehouse. */
 export async function withWarehouse<T>(config: Config, work: (source: Source) => Promise<T>): Promise<T> {
@@ -36,7 +37,12 @@ export function selectSyncs(config: Config, names: readonly string[]): SyncConfi
  */
 export async function runSyncs(
   config: Config,
-  options: RunSyncOptions & { syncs?: readonly string[]; logger: Logger; signal?: AbortSignal },
+  options: RunSyncOptions & {
+    syncs?: readonly string[];
+    logger: Logger;
+    signal?: AbortSignal;
+    onEvent?: SyncEventHandler;
+  },
 ): Promise<SyncReport[]> {
   const syncs = selectSyncs(config, options.syncs ?? []);
   const client = createBrazeClient(config.braze, { logger: options.logger, signal: options.signal });
@@ -52,6 +58,7 @@ export async function runSyncs(
           concurrency: config.braze.concurrency,
           logger: options.logger,
           signal: options.signal,
+          onEvent: options.onEvent,
         };
         reports.push(await runSync(env, sync, options));
       }

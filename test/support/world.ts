@@ -7,6 +7,7 @@ import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { silentLogger, type Logger } from '../../src/log/logger.js';
 import type { Row } from '../../src/sources/source.js';
 import type { RunSyncOptions, SyncReport } from '../../src/sync/run-sync.js';
+import type { SyncEventHandler } from '../../src/sync/sync-events.js';
 import { runSyncs, withWarehouse } from '../../src/sync/run-syncs.js';
 import { PARTNER, TEST_ENV } from './emulator.js';
 import type { TestWarehouse } from './engines.js';
@@ -66,7 +67,12 @@ export class World {
   }
 
   async run(
-    options: RunSyncOptions & { syncs?: string[]; logger?: Logger; signal?: AbortSignal } = {},
+    options: RunSyncOptions & {
+      syncs?: string[];
+      logger?: Logger;
+      signal?: AbortSignal;
+      onEvent?: SyncEventHandler;
+    } = {},
   ): Promise<SyncReport[]> {
     return runSyncs(await this.config(), { logger: silentLogger, ...options });
   }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
+import type { SyncEvent } from '../../src/sync/sync-events.js';
 import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -172,6 +173,16 @@ describe.each(ENGINES)('a sync on $name', (engine) => {
       `SELECT dry_run, status FROM $state.sync_runs WHERE run_id = '${report.run_id}'`,
     );
     expect(run).toEqual({ dry_run: true, status: 'succeeded' });
+  });
+
+  it('tells observers how the run goes: started, diff computed, batches done, finished', async () => {
+    await world.warehouse.exec(`UPDATE ${data}.customers SET score = 1 WHERE external_id = 'u1'`);
+    const events: SyncEvent[] = [];
+    const [report] = await world.run({ onEvent: (event) => events.push(event) });
+    expect(events.map((e) => e.type)).toEqual(['run_started', 'diff_computed', 'batch_done', 'run_finished']);
+    expect(events[1]).toMatchObject({ to_add: 1, to_remove: 1 });
+    expect(events[2]).toMatchObject({ sent: 2, failed: 0, total: 2 });
+    expect(events[3]).toEqual({ type: 'run_finished', report });
   });
 
   it('leaves no stage tables behind', async () => {
