@@ -82,3 +82,15 @@ export function markChangesStatement(
     .where(inBatchRanges(input.ranges))
     .compile();
 }
+
+/**
+ * Forgets a sync's snapshot: used when its cohort id changed, because the
+ * snapshot describes the old cohort and the new one starts empty in Braze.
+ * Always safe: the snapshot then claims less than Braze, never more.
+ */
+export function clearSnapshotStatement(input: Pick<ApplyInput, 'db' | 'schema' | 'syncName'>): CompiledQuery {
+  return input.db
+    .deleteFrom(qualified(input.schema, 'cohort_snapshot'))
+    .where('sync_name', '=', input.syncName)
+    .compile();
+}

@@ -19,11 +19,16 @@ interface ChangeInput {
  * into batches of {@link MAX_IDS_PER_REQUEST}. A batch may mix adds and
  * removes: they are different users, and one request carries both.
  */
-export function stageChangesStatement(input: ChangeInput & { batchSize?: number }): CompiledQuery {
+export function stageChangesStatement(
+  input: ChangeInput & {
+    batchSize?: number;
+    /** Diff against nothing (the cohort id changed). */ emptySnapshot?: boolean;
+  },
+): CompiledQuery {
   const { db, caps, schema, tables } = input;
   const batchSize = input.batchSize ?? MAX_IDS_PER_REQUEST;
   const members = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, tables.members))} WHERE verdict = 'valid'`;
-  const snapshot = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'cohort_snapshot'))} WHERE sync_name = ${input.syncName}`;
+  const snapshot = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'cohort_snapshot'))} WHERE sync_name = ${input.syncName}${input.emptySnapshot ? sql` AND 1 = 0` : sql``}`;
   const except = sql.raw(caps.exceptKeyword);
   const select = sql`SELECT op, id_type, id, alias_label,
   CAST(FLOOR((ROW_NUMBER() OVER () - 1) / ${sql.lit(batchSize)}) AS ${sql.raw(caps.integerType)}) AS batch

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CompiledQuery } from 'kysely';
 import type { SyncConfig } from '../config/types.js';
-import { applyConfirmedStatements, markChangesStatement } from '../diff/apply-statements.js';
+import {
+  applyConfirmedStatements,
+  clearSnapshotStatement,
+  markChangesStatement,
+} from '../diff/apply-statements.js';
 import { batchRanges } from '../diff/batch-ranges.js';
 import {
   changeCountsQuery,
@@ -116,6 +120,10 @@ class SyncRun {
   private readonly log: Logger;
   private readonly dryRun: boolean;
   private readonly report: SyncReport;
+  /** The cohort Braze last accepted for this sync, if any run got that far. */
+  private previousCohort: { cohort_id: string; cohort_name: string } | undefined;
+  /** The cohort id changed since the snapshot was written: diff against an empty cohort. */
+  private cohortIdChanged = false;
 
   constructor(
     private readonly env: SyncEnvironment,
@@ -232,13 +240,14 @@ class SyncRun {
         stageCountsQuery(this.sqlInput(this.tables.members)),
       ),
     );
+    await this.forgetSnapshotOfOtherCohort();
     const [snapshot] = await source.execute<{ members: number }>(
       snapshotSizeQuery({ ...this.sqlInput(''), syncName: this.sync.name }),
     );
-    this.report.snapshot_size = Number(snapshot?.members ?? 0);
+    this.report.snapshot_size = this.cohortIdChanged ? 0 : Number(snapshot?.members ?? 0);
 
     await this.inWarehouse('computing changes', () =>
-      source.execute(stageChangesStatement(this.changeInput())),
+      source.execute(stageChangesStatement({ ...this.changeInput(), emptySnapshot: this.cohortIdChanged })),
     );
     for (const row of await source.execute<{ op: string; changes: number }>(
       changeCountsQuery(this.changeInput()),
@@ -260,6 +269,21 @@ class SyncRun {
       to_add,
       to_remove,
     });
+  }
+
+  /** A changed cohort_id starts a new, empty cohort in Braze; the old snapshot describes the old one. */
+  private async forgetSnapshotOfOtherCohort(): Promise<void> {
+    this.previousCohort = await this.audit.lastDeliveredCohort(this.sync.name);
+    const previousId = this.previousCohort?.cohort_id;
+    if (previousId === undefined || previousId === this.sync.cohort_id) return;
+    this.cohortIdChanged = true;
+    this.log.warn(
+      `cohort_id changed from ${previousId} to ${this.sync.cohort_id}: the new cohort starts empty; ${previousId} is left as it is in Braze`,
+    );
+    if (!this.dryRun)
+      await this.env.source.execute(
+        clearSnapshotStatement({ db: this.env.source.db, schema: this.env.schema, syncName: this.sync.name }),
+      );
   }
 
   private async queryColumns(): Promise<string[]> {
@@ -332,7 +356,7 @@ class SyncRun {
 
   /** Creates the cohort before the first write and renames it when the name changed; harmless to repeat. */
   private async ensureCohort(changes: number): Promise<void> {
-    const last = await this.audit.lastDeliveredCohort(this.sync.name);
+    const last = this.previousCohort;
     const known = last?.cohort_id === this.sync.cohort_id && last.cohort_name === this.sync.cohort_name;
     if (changes === 0 && known) return;
     const result = await this.env.sink

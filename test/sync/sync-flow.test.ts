@@ -185,6 +185,20 @@ describe.each(ENGINES)('a sync on $name', (engine) => {
     expect(events[3]).toEqual({ type: 'run_finished', report });
   });
 
+  it('a changed cohort_id starts the new cohort from empty: plan shows every member, run sends every member', async () => {
+    const members = cohortMembers(braze, 'cohort-sync-vip');
+    world.syncs[0]!.extra = 'cohort_id: vip-2027';
+    const plan = await world.runOne({ dryRun: true });
+    expect(plan).toMatchObject({ snapshot_size: 0, to_add: plan.members, to_remove: 0 });
+    const report = await world.runOne();
+    expect(report).toMatchObject({ status: 'succeeded', added: report.members, removed: 0 });
+    expect(cohortMembers(braze, 'vip-2027')).toEqual(members);
+    const [snapshot] = await world.query(
+      `SELECT COUNT(*) AS n FROM $state.cohort_snapshot WHERE sync_name = 'vip'`,
+    );
+    expect(snapshot).toEqual({ n: report.members });
+  });
+
   it('leaves no stage tables behind', async () => {
     const tables = await world.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = '${world.warehouse.stateSchema}' AND table_name LIKE 'stage_%'`,

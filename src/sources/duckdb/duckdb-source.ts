@@ -67,11 +67,16 @@ export class DuckDbSource implements Source {
   }
 
   async columnsOf(selectSql: string): Promise<string[]> {
-    const connection: DuckDBConnection = this.statements.raw;
-    const prepared = await connection.prepare(selectSql);
-    const names: string[] = [];
-    for (let index = 0; index < prepared.columnCount; index++) names.push(prepared.columnName(index));
-    return names;
+    // A connection of its own: the statement connection may be inside another sync's transaction.
+    const connection: DuckDBConnection = await this.instance.connect();
+    try {
+      const prepared = await connection.prepare(selectSql);
+      const names: string[] = [];
+      for (let index = 0; index < prepared.columnCount; index++) names.push(prepared.columnName(index));
+      return names;
+    } finally {
+      connection.closeSync();
+    }
   }
 
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
