@@ -42,17 +42,21 @@ export async function parseConfig(
     throw new ConfigError(file, dedupe(located));
   };
 
-  if (document.errors.length > 0) {
-    fail(
-      document.errors.map((error) => {
-        const { line, col } = lines.linePos(error.pos[0]);
-        return {
-          path: '',
-          position: `${line}:${col}`,
-          message: `YAML syntax error: ${error.message.split('\n')[0]}`,
-        };
-      }),
-    );
+  const [syntaxError] = document.errors;
+  if (syntaxError) {
+    // Later syntax errors are usually echoes of the first one; report it alone.
+    const { line, col } = lines.linePos(syntaxError.pos[0]);
+    const hint =
+      /flow-map|flow-seq/.test(syntaxError.message) && text.includes('${')
+        ? " (a ${VAR} inside { … } must be quoted: key: '${VAR}')"
+        : '';
+    fail([
+      {
+        path: '',
+        position: `${line}:${col}`,
+        message: `YAML syntax error: ${syntaxError.message.split('\n')[0]}${hint}`,
+      },
+    ]);
   }
   const tree: unknown = document.toJS();
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {

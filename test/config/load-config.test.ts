@@ -83,6 +83,14 @@ describe('config loading', () => {
     ['malformed YAML', () => 'syncs: [\n  - name: x', /YAML syntax error/],
     ['a list instead of a mapping', () => '- a\n- b', /expected a YAML mapping/],
     [
+      'an unquoted ${VAR} inside a flow mapping, with a hint',
+      (y) =>
+        y
+          .replace('  partner_api_key: ${BRAZE_PARTNER_API_KEY}\n', '')
+          .replace('partner: acme', 'partner: acme\n  retry: { x: ${BRAZE_PARTNER_API_KEY} }'),
+      /:\d+:\d+: YAML syntax error: [^\n]*must be quoted[^\n]*$/,
+    ],
+    [
       'an unknown top-level key, with a suggestion',
       (y) => `${y}\nsyncz: []`,
       /:\d+:\d+ syncz: unknown key \(did you mean "syncs"\?\)/,
