@@ -18,11 +18,20 @@ interface ChangeInput {
  * (add) and snapshot members no longer in the result (remove), numbered
  * into batches of {@link MAX_IDS_PER_REQUEST}. A batch may mix adds and
  * removes: they are different users, and one request carries both.
+ *
+ * Members with an unconfirmed change in `unresolvedRuns` are in an unknown
+ * state in Braze (the request may have been applied without an answer), so
+ * the snapshot's word on them does not count: each is sent again with its
+ * current state, add if the query returns it, remove if not. Without this a
+ * member whose removal was applied but not confirmed, and who then came back
+ * into the query, would never be added again.
  */
 export function stageChangesStatement(
   input: ChangeInput & {
     batchSize?: number;
     /** Diff against nothing (the cohort id changed). */ emptySnapshot?: boolean;
+    /** Earlier runs whose unconfirmed changes are re-sent (RunAudit.unresolvedRuns). */
+    unresolvedRuns?: readonly string[];
   },
 ): CompiledQuery {
   const { db, caps, schema, tables } = input;
@@ -30,12 +39,20 @@ export function stageChangesStatement(
   const members = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, tables.members))} WHERE verdict = 'valid'`;
   const snapshot = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'cohort_snapshot'))} WHERE sync_name = ${input.syncName}${input.emptySnapshot ? sql` AND 1 = 0` : sql``}`;
   const except = sql.raw(caps.exceptKeyword);
+  const runs = input.unresolvedRuns ?? [];
+  let adds = sql`${members} ${except} ${snapshot}`;
+  let removes = sql`${snapshot} ${except} ${members}`;
+  if (runs.length > 0) {
+    const unconfirmed = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'sync_changes'))} WHERE sync_name = ${input.syncName} AND status <> 'sent' AND run_id IN (${sql.join(runs)})`;
+    adds = sql`${members} ${except} SELECT id_type, id, alias_label FROM (${snapshot} ${except} ${unconfirmed}) AS certain`;
+    removes = sql`SELECT id_type, id, alias_label FROM (${snapshot} UNION ALL ${unconfirmed}) AS claimed ${except} ${members}`;
+  }
   const select = sql`SELECT op, id_type, id, alias_label,
   CAST(FLOOR((ROW_NUMBER() OVER () - 1) / ${sql.lit(batchSize)}) AS ${sql.raw(caps.integerType)}) AS batch
 FROM (
-  SELECT 'add' AS op, a.id_type, a.id, a.alias_label FROM (${members} ${except} ${snapshot}) AS a
+  SELECT 'add' AS op, a.id_type, a.id, a.alias_label FROM (${adds}) AS a
   UNION ALL
-  SELECT 'remove' AS op, r.id_type, r.id, r.alias_label FROM (${snapshot} ${except} ${members}) AS r
+  SELECT 'remove' AS op, r.id_type, r.id, r.alias_label FROM (${removes}) AS r
 ) AS d`;
   return createStageTable(caps, schema, tables.changes, select).compile(db);
 }

@@ -97,6 +97,42 @@ export class RunAudit {
     );
   }
 
+  /**
+   * Runs whose changes Braze may or may not have applied: runs of this sync
+   * and cohort that ended `partial`, `failed`, `interrupted` or `abandoned`
+   * after its last `succeeded` run. A request that timed out, lost its
+   * connection or was in flight when the process died may have been applied
+   * without the snapshot knowing; the next run re-sends those members with
+   * their current state (see stageChangesStatement). A `succeeded` run sent
+   * and confirmed all of them, so it resolves every earlier one.
+   */
+  async unresolvedRuns(syncName: string, cohortId: string, exceptRunId: string): Promise<string[]> {
+    const ofThisCohort = this.db
+      .selectFrom('sync_runs')
+      .where('sync_name', '=', syncName)
+      .where('cohort_id', '=', cohortId)
+      .where('dry_run', '=', false);
+    const rows = await this.source.execute<{ run_id: string }>(
+      ofThisCohort
+        .select('run_id')
+        .where('status', 'in', ['partial', 'failed', 'interrupted', 'abandoned'])
+        .where('run_id', '!=', exceptRunId)
+        .where((eb) =>
+          eb.or([
+            eb.not(eb.exists(ofThisCohort.select('run_id').where('status', '=', 'succeeded'))),
+            eb(
+              'started_at',
+              '>',
+              ofThisCohort.select((s) => s.fn.max('started_at').as('last')).where('status', '=', 'succeeded'),
+            ),
+          ]),
+        )
+        .orderBy('started_at')
+        .compile(),
+    );
+    return rows.map((row) => row.run_id);
+  }
+
   /** The cohort id and name Braze last accepted for a sync, if any run got that far. */
   async lastDeliveredCohort(
     syncName: string,

@@ -246,8 +246,15 @@ class SyncRun {
     );
     this.report.snapshot_size = this.cohortIdChanged ? 0 : Number(snapshot?.members ?? 0);
 
+    const unresolvedRuns = await this.audit.unresolvedRuns(this.sync.name, this.sync.cohort_id, this.runId);
+    if (unresolvedRuns.length > 0)
+      this.log.info(
+        `re-sending the members whose changes ${unresolvedRuns.length} earlier run(s) left unconfirmed`,
+      );
     await this.inWarehouse('computing changes', () =>
-      source.execute(stageChangesStatement({ ...this.changeInput(), emptySnapshot: this.cohortIdChanged })),
+      source.execute(
+        stageChangesStatement({ ...this.changeInput(), emptySnapshot: this.cohortIdChanged, unresolvedRuns }),
+      ),
     );
     for (const row of await source.execute<{ op: string; changes: number }>(
       changeCountsQuery(this.changeInput()),
