@@ -43,6 +43,18 @@ export function describeIssue(issue: ZodIssue, schema: z.ZodType, input: unknown
   }
 }
 
+/**
+ * A union that matched no option reports every option's problems; a user wants those of the option they
+ * meant: the one with the fewest problems (ties go to the first), with paths made absolute. Other issues pass through.
+ */
+export function unionBranchIssues(issue: ZodIssue): ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+  return best
+    .map((inner): ZodIssue => ({ ...inner, path: [...issue.path, ...inner.path] }))
+    .flatMap(unionBranchIssues);
+}
+
 function suggestion(given: string, candidates: readonly string[]): string {
   if (candidates.length === 0 || given === '') return '';
   const best = closest(given, [...candidates]);
@@ -80,6 +92,7 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[], input: unkno
     if (segment === undefined) break;
     if (node instanceof z.ZodObject) node = node.shape[segment as string] as z.ZodType | undefined;
     else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
     else return [];
     value = valueAt(value, [segment]);
   }
@@ -92,6 +105,7 @@ function unwrap(node: z.ZodType | undefined, value: unknown): z.ZodType | undefi
     if (current instanceof z.ZodDefault || current instanceof z.ZodOptional)
       current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodDiscriminatedUnion) current = pickOption(current, value);
+    else if (current instanceof z.ZodUnion) current = pickByKeys(current, value);
     else return current;
   }
 }
@@ -104,4 +118,14 @@ function pickOption(union: z.ZodDiscriminatedUnion, value: unknown): z.ZodType |
     const literal: unknown = option.shape[discriminator];
     return literal instanceof z.ZodLiteral && literal.values.has(wanted as never);
   });
+}
+
+/** The union option a mapping was meant as: an object sharing one of its keys, else a record of such. */
+function pickByKeys(union: z.ZodUnion, value: unknown): z.ZodType | undefined {
+  const options = union.options as z.ZodType[];
+  const keys = value !== null && typeof value === 'object' ? Object.keys(value) : [];
+  const object = options.find(
+    (option) => option instanceof z.ZodObject && keys.some((key) => key in option.shape),
+  );
+  return object ?? options.find((option) => option instanceof z.ZodRecord) ?? options[0];
 }

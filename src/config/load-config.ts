@@ -3,12 +3,13 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { BRAZE_INSTANCES } from './braze-instances.js';
-import { describeIssue } from './describe-issue.js';
+import { DEFAULT_BRAZE_TARGET, rawBrazeTargets } from './braze-targets.js';
+import { describeIssue, unionBranchIssues } from './describe-issue.js';
 import { interpolate } from './interpolate.js';
 import { formatPath } from './path.js';
 import { CONFIG_RULES, defaultCohortId, secretPaths } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
-import type { Config, SyncConfig, WarehouseConfig } from './types.js';
+import type { BrazeConfig, Config, SyncConfig, WarehouseConfig } from './types.js';
 import { YamlPositions } from './yaml-positions.js';
 
 /** The config file used when `--config` is not given. */
@@ -68,7 +69,7 @@ export async function parseConfig(
   const issues: ConfigIssue[] = [...missing];
   if (!parsed.success) {
     const unset = new Set(missing.map((issue) => issue.path));
-    for (const issue of parsed.error.issues) {
+    for (const issue of parsed.error.issues.flatMap(unionBranchIssues)) {
       const where = formatPath(issue.path);
       if (unset.has(where)) continue; // already reported as a missing variable
       if (issue.code === 'unrecognized_keys') {
@@ -91,28 +92,39 @@ export async function parseConfig(
   const raw = parsed.data as RawConfig;
   issues.push(...CONFIG_RULES.flatMap((rule) => rule(raw, references)));
   const baseDir = path.dirname(path.resolve(file));
-  const syncs = await Promise.all(raw.syncs.map((sync, index) => resolveSync(sync, index, baseDir, issues)));
+  const targets = rawBrazeTargets(raw).map(({ name, braze }) => [name, resolveBraze(braze)] as const);
+  const [defaultName = DEFAULT_BRAZE_TARGET] = targets[0] ?? [];
+  const syncs = await Promise.all(
+    raw.syncs.map((sync, index) => resolveSync(sync, index, baseDir, issues, defaultName)),
+  );
   if (issues.length > 0) fail(issues);
 
   return deepFreeze({
     file: path.resolve(file),
     warehouse: resolveWarehouse(raw.warehouse, baseDir),
     state: raw.state,
-    braze: {
-      ...raw.braze,
-      rest_endpoint: (
-        raw.braze.rest_endpoint ??
-        BRAZE_INSTANCES[raw.braze.instance?.toUpperCase() ?? ''] ??
-        ''
-      ).replace(/\/+$/, ''),
-    },
-    syncs: syncs,
+    braze: targets[0]![1],
+    braze_targets: Object.fromEntries(targets),
+    notifications: raw.notifications,
+    syncs,
     secrets: secretPaths(raw)
       .map((secretPath) =>
         secretPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], raw),
       )
       .filter((secret): secret is string => typeof secret === 'string' && secret.length > 0),
   });
+}
+
+function resolveBraze(braze: ReturnType<typeof rawBrazeTargets>[number]['braze']): BrazeConfig {
+  const { instance: _instance, ...rest } = braze;
+  return {
+    ...rest,
+    rest_endpoint: (
+      braze.rest_endpoint ??
+      BRAZE_INSTANCES[braze.instance?.toUpperCase() ?? ''] ??
+      ''
+    ).replace(/\/+$/, ''),
+  };
 }
 
 async function readConfigText(file: string, absolute: string): Promise<string> {
@@ -135,6 +147,7 @@ async function resolveSync(
   index: number,
   baseDir: string,
   issues: ConfigIssue[],
+  defaultTarget: string,
 ): Promise<SyncConfig> {
   let query = sync.query ?? '';
   let queryFile: string | undefined;
@@ -158,6 +171,8 @@ async function resolveSync(
     query_file: queryFile,
     schedule: sync.schedule,
     timezone: sync.timezone,
+    run_on_start: sync.run_on_start,
+    braze_target: sync.braze_target ?? defaultTarget,
     identifiers: sync.identifiers,
     guardrails: sync.guardrails,
   };

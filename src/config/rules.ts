@@ -1,6 +1,7 @@
 import { validateDetailed } from 'node-cron';
 import type { ConfigIssue } from '../errors.js';
 import { BRAZE_INSTANCES } from './braze-instances.js';
+import { isSingleTarget, rawBrazeTargets } from './braze-targets.js';
 import { wholeReference } from './interpolate.js';
 import type { RawConfig } from './schema.js';
 
@@ -9,8 +10,13 @@ export type ConfigRule = (config: RawConfig, references: ReadonlyMap<string, str
 
 /** Config paths whose values are secrets: they must be `${VAR}` references and are redacted everywhere. */
 export function secretPaths(config: RawConfig): string[] {
-  const paths = ['braze.partner_api_key', 'braze.data_import_key'];
+  const paths = rawBrazeTargets(config).flatMap((target) => [
+    `${target.path}.partner_api_key`,
+    `${target.path}.data_import_key`,
+  ]);
   if ('password' in config.warehouse) paths.push('warehouse.password');
+  // A webhook URL carries its own token (Slack's do): treat it as a key.
+  if (config.notifications) paths.push('notifications.webhook_url');
   return paths;
 }
 
@@ -24,28 +30,70 @@ const secretsAreReferences: ConfigRule = (config, references) =>
         'must be an environment variable reference such as ${BRAZE_DATA_IMPORT_KEY}; secrets are never written in config files',
     }));
 
-const endpointIsNamedOnce: ConfigRule = ({ braze }) => {
-  if (braze.rest_endpoint && braze.instance) {
-    return [{ path: 'braze', message: 'give either rest_endpoint or instance, not both' }];
+const endpointIsNamedOnce: ConfigRule = (config) =>
+  rawBrazeTargets(config).flatMap(({ path, braze }): ConfigIssue[] => {
+    if (braze.rest_endpoint && braze.instance) {
+      return [{ path, message: 'give either rest_endpoint or instance, not both' }];
+    }
+    if (!braze.rest_endpoint && !braze.instance) {
+      return [
+        {
+          path,
+          message: 'needs rest_endpoint (e.g. https://rest.iad-01.braze.com) or instance (e.g. US-01)',
+        },
+      ];
+    }
+    if (braze.instance && !(braze.instance.toUpperCase() in BRAZE_INSTANCES)) {
+      const known = Object.keys(BRAZE_INSTANCES).join(', ');
+      return [
+        {
+          path: `${path}.instance`,
+          message: `unknown Braze instance "${braze.instance}"; known: ${known}; or give rest_endpoint`,
+        },
+      ];
+    }
+    return [];
+  });
+
+/** Each sync names a target that exists, or there is exactly one to default to. */
+const brazeTargetsAreKnown: ConfigRule = (config) => {
+  if (isSingleTarget(config.braze)) {
+    return config.syncs.flatMap((sync, index) =>
+      sync.braze_target === undefined
+        ? []
+        : [
+            {
+              path: `syncs[${index}].braze_target`,
+              message:
+                'braze is a single target, so there is nothing to pick; remove braze_target, or make braze a map of named targets',
+            },
+          ],
+    );
   }
-  if (!braze.rest_endpoint && !braze.instance) {
-    return [
-      {
-        path: 'braze',
-        message: 'needs rest_endpoint (e.g. https://rest.iad-01.braze.com) or instance (e.g. US-01)',
-      },
-    ];
+  const names = Object.keys(config.braze);
+  if (names.length === 0) {
+    return [{ path: 'braze', message: 'names no target; give one target, or a map of named targets' }];
   }
-  if (braze.instance && !(braze.instance.toUpperCase() in BRAZE_INSTANCES)) {
-    const known = Object.keys(BRAZE_INSTANCES).join(', ');
-    return [
-      {
-        path: 'braze.instance',
-        message: `unknown Braze instance "${braze.instance}"; known: ${known}; or give rest_endpoint`,
-      },
-    ];
-  }
-  return [];
+  return config.syncs.flatMap((sync, index) => {
+    if (sync.braze_target === undefined) {
+      return names.length === 1
+        ? []
+        : [
+            {
+              path: `syncs[${index}]`,
+              message: `sync "${sync.name}" needs braze_target: one of ${names.join(', ')}`,
+            },
+          ];
+    }
+    return names.includes(sync.braze_target)
+      ? []
+      : [
+          {
+            path: `syncs[${index}].braze_target`,
+            message: `unknown Braze target "${sync.braze_target}"; braze defines: ${names.join(', ')}`,
+          },
+        ];
+  });
 };
 
 const syncNamesAreUnique: ConfigRule = ({ syncs }) => {
@@ -121,6 +169,7 @@ const schedulesAreValid: ConfigRule = ({ syncs }) =>
 export const CONFIG_RULES: readonly ConfigRule[] = [
   secretsAreReferences,
   endpointIsNamedOnce,
+  brazeTargetsAreKnown,
   syncNamesAreUnique,
   cohortIdsAreUnique,
   queryIsGivenOnce,

@@ -85,8 +85,49 @@ export const brazeSchema = z
     concurrency: z.number().int().min(1).max(64).default(4).describe('Requests in flight at once.'),
     timeout_seconds: z.number().positive().default(30).describe('Timeout for one HTTP request.'),
     retry: retrySchema.default(retrySchema.parse({})),
+    requests_per_second: z
+      .number()
+      .positive()
+      .max(69, 'must be at most 69 (Braze allows 250,000 requests an hour)')
+      .optional()
+      .describe(
+        'Requests per second to this endpoint, shared by every sync the process runs. ' +
+          "`daemon` default 20 (72,000 an hour, well below Braze's 250,000); `run` is unlimited unless set.",
+      ),
+    max_in_flight: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        'Requests in flight to this endpoint at once, across every sync the process runs (one shared connection pool). ' +
+          '`daemon` default 16; `run` is bounded only by `concurrency` unless set.',
+      ),
   })
   .describe('The Braze workspace and partner to send cohorts to.');
+
+const TARGET_NAME = /^[a-z][a-z0-9_]*$/;
+
+export const brazeTargetsSchema = z
+  .record(
+    z.string().regex(TARGET_NAME, 'target names must match [a-z][a-z0-9_]* (lower case letters, digits, _)'),
+    brazeSchema,
+  )
+  .describe('Several Braze workspaces by name; each sync picks one with `braze_target`.');
+
+export const notificationsSchema = z
+  .strictObject({
+    webhook_url: z
+      .url({
+        protocol: /^https?$/,
+        error: 'must be an http(s) URL, as an environment reference like ${SLACK_WEBHOOK_URL}',
+      })
+      .describe(
+        'Webhook (Slack-compatible: JSON {"text": …}) told when a scheduled run fails, is aborted by a guardrail, or recovers. A secret: give it as ${VAR}.',
+      ),
+  })
+  .describe('Alerts the daemon sends; never one per successful run.');
 
 export const identifiersSchema = z
   .strictObject({
@@ -164,6 +205,14 @@ export const syncSchema = z.strictObject({
     .describe('File holding the audience SQL, relative to this config file.'),
   schedule: z.string().optional().describe('Cron expression (5 or 6 fields) for the daemon.'),
   timezone: z.string().optional().describe('IANA time zone of the schedule; default UTC.'),
+  run_on_start: z
+    .boolean()
+    .default(false)
+    .describe('The daemon also runs this sync once as soon as it starts, besides its schedule.'),
+  braze_target: z
+    .string()
+    .optional()
+    .describe('Which named Braze target to send to, when `braze` is a map of targets.'),
   identifiers: identifiersSchema.default(identifiersSchema.parse({})),
   guardrails: guardrailsSchema.default(guardrailsSchema.parse({})),
 });
@@ -172,7 +221,10 @@ export const configSchema = z.strictObject({
   $schema: z.string().optional().describe('JSON Schema reference for editors; ignored.'),
   warehouse: warehouseSchema,
   state: stateSchema.default(stateSchema.parse({})),
-  braze: brazeSchema,
+  braze: z
+    .union([brazeSchema, brazeTargetsSchema])
+    .describe('One Braze target, or a map of named targets (`braze: { us: {…}, eu: {…} }`).'),
+  notifications: notificationsSchema.optional(),
   syncs: z.array(syncSchema).min(1, 'must list at least one sync').describe('The audiences to sync.'),
 });
 

@@ -1,11 +1,15 @@
+import type { Dispatcher } from 'undici';
 import type { BrazeConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { BrazeClient } from './braze-client.js';
 
-/** A client for the configured Braze endpoint, with the configured retry policy. */
+/**
+ * A client for the configured Braze endpoint, with the configured retry policy;
+ * `dispatcher` shares a connection pool (and budget) between clients.
+ */
 export function createBrazeClient(
   braze: BrazeConfig,
-  options: { logger: Logger; signal?: AbortSignal },
+  options: { logger: Logger; signal?: AbortSignal; dispatcher?: Dispatcher },
 ): BrazeClient {
   return new BrazeClient({
     endpoint: braze.rest_endpoint,
@@ -20,6 +24,7 @@ export function createBrazeClient(
       maxDelayMs: braze.retry.max_delay_ms,
     },
     signal: options.signal,
+    dispatcher: options.dispatcher,
     onRetry: (error, delayMs) =>
       options.logger.warn(`${error.message}; retrying in ${Math.round(delayMs)} ms`),
   });

@@ -1,7 +1,7 @@
 import type { Config, SyncConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { createBrazeClient } from '../sink/create-braze-client.js';
+import { BrazeClients } from '../sink/braze-clients.js';
 import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
 import { migrateState } from '../state/migrations.js';
@@ -33,7 +33,7 @@ export function selectSyncs(config: Config, names: readonly string[]): SyncConfi
 
 /**
  * Runs the selected syncs one after another against one warehouse connection
- * and one Braze client. A sync that fails does not stop the others.
+ * and one Braze client per target. A sync that fails does not stop the others.
  */
 export async function runSyncs(
   config: Config,
@@ -45,17 +45,19 @@ export async function runSyncs(
   },
 ): Promise<SyncReport[]> {
   const syncs = selectSyncs(config, options.syncs ?? []);
-  const client = createBrazeClient(config.braze, { logger: options.logger, signal: options.signal });
+  // No default limits: a single run is bounded by `concurrency`, unless the config sets a budget.
+  const clients = new BrazeClients(config.braze_targets, { signal: options.signal });
   try {
     return await withWarehouse(config, async (source) => {
       const reports: SyncReport[] = [];
       for (const sync of syncs) {
         if (options.signal?.aborted) break;
+        const braze = config.braze_targets[sync.braze_target] ?? config.braze;
         const env = {
           source,
           schema: config.state.schema,
-          sink: client,
-          concurrency: config.braze.concurrency,
+          sink: clients.clientFor(sync.braze_target, options.logger),
+          concurrency: braze.concurrency,
           logger: options.logger,
           signal: options.signal,
           onEvent: options.onEvent,
@@ -65,6 +67,6 @@ export async function runSyncs(
       return reports;
     });
   } finally {
-    await client.close();
+    await clients.close();
   }
 }
