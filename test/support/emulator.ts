@@ -1,10 +1,10 @@
-import { afterAll } from 'vitest';
 import {
   startEmulator,
   type EmulatorOptions,
   type RunningEmulator,
 } from '../../src/emulator/emulator-server.js';
 import type { SeedUser } from '../../src/emulator/user-directory.js';
+import { atEnd } from './cleanup.js';
 
 export const PARTNER = 'acme';
 export const PARTNER_API_KEY = 'pk-test-5f0c2a9e-partner';
@@ -29,7 +29,7 @@ export async function emulator(
     ],
     ...options.extra,
   });
-  afterAll(() => running.close());
+  atEnd(() => running.close());
   return running;
 }
 

@@ -9,8 +9,10 @@ import type { Row } from '../../src/sources/source.js';
 import type { RunSyncOptions, SyncReport } from '../../src/sync/run-sync.js';
 import type { SyncEventHandler } from '../../src/sync/sync-events.js';
 import { runSyncs, withWarehouse } from '../../src/sync/run-syncs.js';
+import { atEnd } from './cleanup.js';
 import { PARTNER, TEST_ENV } from './emulator.js';
 import type { TestWarehouse } from './engines.js';
+import { captureForSecretScan } from './secret-scan.js';
 
 export interface SyncYaml {
   name: string;
@@ -25,6 +27,8 @@ export interface SyncYaml {
  */
 export class World {
   readonly configFile: string;
+  /** More keys of the `state:` mapping, as YAML flow text (e.g. `checkpoint_batches: 2`). */
+  stateExtra = '';
 
   constructor(
     readonly dir: string,
@@ -37,6 +41,15 @@ export class World {
       dir,
       `cohort-sync-${path.basename(warehouse.config.type === 'duckdb' ? warehouse.config.path : warehouse.stateSchema)}.yaml`,
     );
+    // Every audit row this world's runs wrote goes to the suite's secret scan when the test file ends.
+    atEnd(async () => captureForSecretScan(`audit tables of ${this.configFile}`, await this.auditText()));
+  }
+
+  /** All state tables as text. */
+  async auditText(): Promise<string> {
+    const tables = ['sync_runs', 'sync_changes', 'sync_locks', 'cohort_snapshot'];
+    const dumps = await Promise.all(tables.map((t) => this.query(`SELECT * FROM $state.${t}`)));
+    return JSON.stringify(dumps);
   }
 
   yaml(): string {
@@ -49,7 +62,7 @@ export class World {
       .join('');
     return [
       `warehouse: ${this.warehouse.yaml}`,
-      `state: { schema: ${this.warehouse.stateSchema} }`,
+      `state: { schema: ${this.warehouse.stateSchema}${this.stateExtra ? `, ${this.stateExtra}` : ''} }`,
       'braze:',
       `  rest_endpoint: ${this.braze.url}`,
       `  partner: ${PARTNER}`,

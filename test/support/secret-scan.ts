@@ -1,0 +1,46 @@
+import { atEnd } from './cleanup.js';
+import { DATA_IMPORT_KEY, PARTNER_API_KEY } from './emulator.js';
+
+/**
+ * The secrets test of the whole suite: every byte a CLI child process printed
+ * (test/support/cli.ts captures them all) and every audit row a World wrote
+ * (test/support/world.ts dumps its state tables) is kept, and when the test
+ * file ends it fails if any configured secret appears anywhere in them.
+ */
+const captured: { what: string; text: string }[] = [];
+const secrets = new Set<string>([PARTNER_API_KEY, DATA_IMPORT_KEY]);
+
+/** Output or data to scan when the test file ends. */
+export function captureForSecretScan(what: string, text: string): void {
+  captured.push({ what, text });
+}
+
+/** Another value that must never appear (a wrong key a test configures, a warehouse password). */
+export function registerSecret(secret: string): void {
+  secrets.add(secret);
+}
+
+/** What was scanned in this file so far, for the suite's own sanity checks. */
+export function scannedSoFar(): number {
+  return captured.length;
+}
+
+/** Names the places a secret leaked to, without printing the secret. */
+export function findLeaks(): string[] {
+  const leaks: string[] = [];
+  const list = [...secrets];
+  for (const item of captured) {
+    list.forEach((secret, index) => {
+      if (item.text.includes(secret))
+        leaks.push(`secret #${index + 1} (${secret.length} chars) in ${item.what}`);
+    });
+  }
+  return leaks;
+}
+
+// Registered at import, before any test adds cleanup tasks, so it runs after them all (tasks run newest
+// first): after each World has dumped its audit tables, which it does before its directory is removed.
+atEnd(() => {
+  const leaks = findLeaks();
+  if (leaks.length > 0) throw new Error(`configured secrets leaked:\n  ${leaks.join('\n  ')}`);
+});
