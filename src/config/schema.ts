@@ -31,6 +31,14 @@ export const stateSchema = z
         'Schema (dataset) holding cohort_snapshot, sync_runs, sync_changes, sync_locks, schema_version.',
       ),
     retention_days: z.number().int().positive().default(30).describe('Days to keep sync_changes rows.'),
+    checkpoint_batches: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe(
+        'Confirmed batches (up to 1,000 changes each) between snapshot writes while a run sends; after a crash the next run re-sends about this many batches, plus those in flight.',
+      ),
   })
   .describe('The state schema in the warehouse.');
 

@@ -32,6 +32,7 @@ import type { Source } from '../sources/source.js';
 import { RunAudit, type RunProgress } from '../state/run-audit.js';
 import type { RunStatus, RunTrigger } from '../state/state-database.js';
 import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
+import { crashTestPause } from './crash-test-pause.js';
 import { Checkpoints, type PendingBatches, type SendTotals } from './checkpoints.js';
 import { guardrailViolation } from './guardrails.js';
 import { sendBatches, type SendSummary } from './send-batches.js';
@@ -442,6 +443,7 @@ class SyncRun {
     statements.push(this.audit.updateStatement(this.runId, progress, final !== undefined));
     await this.env.source.transaction(async (tx) => {
       for (const statement of statements) await tx.execute(statement);
+      await crashTestPause('snapshot_apply');
     });
   }
 

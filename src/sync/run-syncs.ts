@@ -62,7 +62,12 @@ export async function runSyncs(
           signal: options.signal,
           onEvent: options.onEvent,
         };
-        reports.push(await runSync(env, sync, options));
+        reports.push(
+          await runSync(env, sync, {
+            ...options,
+            checkpointEvery: options.checkpointEvery ?? config.state.checkpoint_batches,
+          }),
+        );
       }
       return reports;
     });

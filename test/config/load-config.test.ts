@@ -39,7 +39,7 @@ describe('config loading', () => {
   it('produces a typed, frozen config with defaults, resolved paths and a derived cohort id', async () => {
     const config = await parseConfig(VALID, '/project/config/cohort-sync.yaml', ENV);
     expect(config.warehouse).toEqual({ type: 'duckdb', path: '/project/config/data/warehouse.duckdb' });
-    expect(config.state).toEqual({ schema: 'cohort_sync', retention_days: 30 });
+    expect(config.state).toEqual({ schema: 'cohort_sync', retention_days: 30, checkpoint_batches: 100 });
     expect(config.braze).toMatchObject({
       rest_endpoint: 'https://rest.iad-01.braze.com',
       partner_api_key: 'pk-1234',

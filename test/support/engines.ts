@@ -22,6 +22,13 @@ export interface TestEngine {
   /** Whether the engine can be reached here; a skipped engine is announced, never silently passed. */
   available(): Promise<boolean>;
   isolate(dir: string): TestWarehouse;
+  /**
+   * Wraps a SELECT so that it returns the same rows but only after a long time (far more than a test
+   * waits), so a crash test can kill a run while the warehouse is still staging the query result.
+   */
+  slowSelect(select: string): string;
+  /** A SELECT of one column, external_id, with the values `user-<from>` … `user-<to>`. */
+  userIds(from: number, to: number): string;
 }
 
 async function execWith(config: WarehouseConfig, statements: string[]): Promise<Row[]> {
@@ -50,6 +57,11 @@ export const duckdbEngine: TestEngine = {
       exec: (...statements) => execWith(config, statements),
     };
   },
+  // A trillion-row cross join behind an opaque filter: DuckDB cannot prune it, and it never finishes.
+  userIds: (from, to) =>
+    `SELECT 'user-' || CAST(i AS VARCHAR) AS external_id FROM range(${from}, ${to + 1}) AS r(i)`,
+  slowSelect: (select) =>
+    `SELECT * FROM (${select}) AS q WHERE (SELECT COUNT(*) FROM range(1000000) AS r, range(1000000) AS s WHERE hash(r.range * s.range) = 0) >= 0`,
 };
 
 /** Engines of the shared integration suite. */
