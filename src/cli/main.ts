@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CohortSyncError, ConfigError, UsageError, errorMessage } from '../errors.js';
 import { CliContext, type Io } from './cli-context.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerInit } from './commands/init.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
@@ -23,7 +24,14 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)');
-  for (const register of [registerValidate, registerPlan, registerRun, registerStatus, registerEmulator]) {
+  for (const register of [
+    registerInit,
+    registerValidate,
+    registerPlan,
+    registerRun,
+    registerStatus,
+    registerEmulator,
+  ]) {
     register(program, ctx);
   }
   try {

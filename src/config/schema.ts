@@ -10,7 +10,7 @@ const SYNC_NAME = /^[a-z][a-z0-9_]*$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 export const duckdbWarehouseSchema = z.strictObject({
-  type: z.literal('duckdb'),
+  type: z.literal('duckdb').describe('Embedded DuckDB: nothing to install; the database is one file.'),
   path: z
     .string()
     .min(1)
