@@ -48,8 +48,8 @@ function subsections(out: string[], title: string, node: JsonSchema, description
       description: node.description ?? description,
     });
   for (const variant of node.oneOf ?? node.anyOf ?? []) {
-    const kind = variant.properties?.type?.const;
-    const heading = kind === undefined ? title : `${title} (type: ${String(kind)})`;
+    const kind = variant.properties?.type?.const as string | undefined;
+    const heading = kind === undefined ? title : `${title} (type: ${kind})`;
     subsections(out, heading, variant, variant.description ?? description);
   }
 }
