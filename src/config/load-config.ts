@@ -7,7 +7,7 @@ import { DEFAULT_BRAZE_TARGET, rawBrazeTargets } from './braze-targets.js';
 import { describeIssue, unionBranchIssues } from './describe-issue.js';
 import { interpolate } from './interpolate.js';
 import { formatPath } from './path.js';
-import { CONFIG_RULES, defaultCohortId, secretPaths } from './rules.js';
+import { CONFIG_RULES, defaultCohortId, secretValues } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
 import type { BrazeConfig, Config, SyncConfig, WarehouseConfig } from './types.js';
 import { YamlPositions } from './yaml-positions.js';
@@ -107,11 +107,7 @@ export async function parseConfig(
     braze_targets: Object.fromEntries(targets),
     notifications: raw.notifications,
     syncs,
-    secrets: secretPaths(raw)
-      .map((secretPath) =>
-        secretPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], raw),
-      )
-      .filter((secret): secret is string => typeof secret === 'string' && secret.length > 0),
+    secrets: secretValues(raw),
   });
 }
 

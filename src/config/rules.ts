@@ -1,4 +1,5 @@
 import { validateDetailed } from 'node-cron';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ConfigIssue } from '../errors.js';
 import { BRAZE_INSTANCES } from './braze-instances.js';
 import { isSingleTarget, rawBrazeTargets } from './braze-targets.js';
@@ -17,8 +18,35 @@ export function secretPaths(config: RawConfig): string[] {
   if ('password' in config.warehouse) paths.push('warehouse.password');
   // A webhook URL carries its own token (Slack's do): treat it as a key.
   if (config.notifications) paths.push('notifications.webhook_url');
+  if ('url' in config.warehouse && urlPassword(config.warehouse.url) !== undefined)
+    paths.push('warehouse.url');
   return paths;
 }
+
+/** The values to redact: every secret, and a database URL's password on its own (decoded and as written). */
+export function secretValues(config: RawConfig): string[] {
+  const values = secretPaths(config).map((path) => valueAtPath(config, path));
+  if ('url' in config.warehouse) {
+    const password = urlPassword(config.warehouse.url);
+    if (password !== undefined) values.push(password, encodeURIComponent(password));
+  }
+  return values.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
+}
+
+function urlPassword(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return parseConnectionString(url).password || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An example variable name for each secret, for messages. */
+const SECRET_EXAMPLES: Record<string, string> = {
+  'warehouse.url': 'DATABASE_URL',
+  'warehouse.password': 'PGPASSWORD',
+};
 
 const secretsAreReferences: ConfigRule = (config, references) =>
   secretPaths(config)
@@ -26,9 +54,35 @@ const secretsAreReferences: ConfigRule = (config, references) =>
     .filter((path) => valueAtPath(config, path) !== undefined)
     .map((path) => ({
       path,
-      message:
-        'must be an environment variable reference such as ${BRAZE_DATA_IMPORT_KEY}; secrets are never written in config files',
+      message: `must be an environment variable reference such as \${${SECRET_EXAMPLES[path] ?? 'BRAZE_DATA_IMPORT_KEY'}}; secrets are never written in config files`,
     }));
+
+const postgresConnectionIsNamedOnce: ConfigRule = ({ warehouse }) => {
+  if (warehouse.type !== 'postgres') return [];
+  const discrete = (['host', 'port', 'database', 'user', 'password', 'ssl'] as const).filter(
+    (key) => warehouse[key] !== undefined,
+  );
+  if (warehouse.url !== undefined) {
+    return discrete.map((key) => ({
+      path: `warehouse.${key}`,
+      message:
+        key === 'ssl'
+          ? 'give TLS settings in the url (?sslmode=require or verify-full), not both'
+          : 'give either url or host/port/database/user/password, not both',
+    }));
+  }
+  const missing = (['host', 'database', 'user'] as const).filter((key) => warehouse[key] === undefined);
+  if (missing.length === 3) {
+    return [
+      {
+        path: 'warehouse',
+        message:
+          'needs url (e.g. url: ${DATABASE_URL}) or host, database and user (and port, password, ssl as needed)',
+      },
+    ];
+  }
+  return missing.map((key) => ({ path: `warehouse.${key}`, message: `is required when url is not given` }));
+};
 
 const endpointIsNamedOnce: ConfigRule = (config) =>
   rawBrazeTargets(config).flatMap(({ path, braze }): ConfigIssue[] => {
@@ -168,6 +222,7 @@ const schedulesAreValid: ConfigRule = ({ syncs }) =>
 
 export const CONFIG_RULES: readonly ConfigRule[] = [
   secretsAreReferences,
+  postgresConnectionIsNamedOnce,
   endpointIsNamedOnce,
   brazeTargetsAreKnown,
   syncNamesAreUnique,

@@ -17,8 +17,51 @@ export const duckdbWarehouseSchema = z.strictObject({
     .describe('DuckDB database file, relative to this config file; `:memory:` for a throwaway database.'),
 });
 
+export const postgresWarehouseSchema = z.strictObject({
+  type: z.literal('postgres'),
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .describe(
+      'Connection URL such as postgres://user@host:5432/db?sslmode=require, usually ${DATABASE_URL}; ' +
+        'a URL with a password must be an environment reference. Or give host, port, database, user, password.',
+    ),
+  host: z.string().min(1).optional().describe('Server host name or address (instead of url).'),
+  port: z.number().int().min(1).max(65535).optional().describe('Server port; default 5432.'),
+  database: z.string().min(1).optional().describe('Database name (instead of url).'),
+  user: z.string().min(1).optional().describe('Role to log in as (instead of url).'),
+  password: z
+    .string()
+    .optional()
+    .describe('Password, as an environment reference like ${PGPASSWORD}; omit for trust or peer auth.'),
+  ssl: z
+    .union([z.boolean(), z.enum(['require', 'verify-full'])])
+    .optional()
+    .describe(
+      'TLS: `verify-full` (or true) encrypts and verifies the server certificate, `require` encrypts without ' +
+        'verifying it, false (the default) does not encrypt. With url, use its sslmode instead.',
+    ),
+  statement_timeout_seconds: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Cancel any statement that runs longer than this; default: the server setting.'),
+  connect_timeout_seconds: z
+    .number()
+    .positive()
+    .default(30)
+    .describe('Give up connecting to the server after this long.'),
+  application_name: z
+    .string()
+    .min(1)
+    .max(63)
+    .default('cohort-sync')
+    .describe("Shown in pg_stat_activity.application_name for cohort-sync's connections."),
+});
+
 export const warehouseSchema = z
-  .discriminatedUnion('type', [duckdbWarehouseSchema])
+  .discriminatedUnion('type', [duckdbWarehouseSchema, postgresWarehouseSchema])
   .describe('Where the audience queries run and where state and audit tables live.');
 
 export const stateSchema = z

@@ -33,6 +33,34 @@ export interface SqlCapabilities {
     table: RawBuilder<unknown>,
     select: RawBuilder<unknown>,
   ) => RawBuilder<unknown>;
+  /**
+   * Whether secondary indexes (`CREATE INDEX`) exist and pay off on the state tables. Default `false`:
+   * DuckDB scans are fast and its indexes slow writes; BigQuery and Snowflake have none.
+   */
+  readonly indexes?: boolean;
+  /** The advisory lock statements; required when {@link locking} is `advisory`. */
+  readonly advisoryLock?: AdvisoryLockSql;
+}
+
+/**
+ * Named locks the warehouse keeps for us, keyed by a signed 64-bit integer given as a decimal string
+ * (see `src/state/lock-key.ts`).
+ */
+export interface AdvisoryLockSql {
+  /** Takes the session-level lock if it is free, without waiting; one row with a boolean `locked`. */
+  tryLock(key: string): RawBuilder<{ locked: boolean }>;
+  /** Releases a session-level lock taken with {@link tryLock}. */
+  unlock(key: string): RawBuilder<unknown>;
+  /** Waits for a transaction-level lock, released by COMMIT or ROLLBACK. */
+  transactionLock(key: string): RawBuilder<unknown>;
+}
+
+/** A dedicated warehouse connection, for state that lives as long as a session (advisory locks). */
+export interface SourceSession extends StatementRunner {
+  /** Aborted when the connection is lost: whatever the session held (its locks) is gone. */
+  readonly lost: AbortSignal;
+  /** Ends the session; never throws. */
+  close(): Promise<void>;
 }
 
 /** Executes statements; the part of a {@link Source} a transaction also offers. */
@@ -58,6 +86,8 @@ export interface Source extends StatementRunner {
   stream(query: CompiledQuery, options?: { chunkRows?: number }): AsyncIterable<unknown[][]>;
   /** The column names a SELECT statement returns, without running it to completion. */
   columnsOf(selectSql: string): Promise<string[]>;
+  /** A dedicated connection. Sources whose locking is `advisory` implement it; others need not. */
+  openSession?(): Promise<SourceSession>;
   /** Runs `work` in one transaction: all of it commits, or none. */
   transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
-import { sql, type Kysely } from 'kysely';
-import type { SqlCapabilities, Source } from '../sources/source.js';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import type { SqlCapabilities, Source, StatementRunner } from '../sources/source.js';
 import { WarehouseError } from '../errors.js';
+import { lockKey } from './lock-key.js';
 
 interface MigrationContext {
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -91,6 +92,35 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    description:
+      'indexes for snapshot lookups, batch updates and recent runs (where the warehouse has indexes)',
+    statements: ({ db, schema, caps }) => {
+      if (!caps.indexes) return [];
+      const s = db.schema.withSchema(schema);
+      return [
+        s
+          .createIndex('cohort_snapshot_member')
+          .ifNotExists()
+          .on('cohort_snapshot')
+          .columns(['sync_name', 'id_type', 'id', 'alias_label'])
+          .compile(),
+        s
+          .createIndex('sync_changes_run_batch')
+          .ifNotExists()
+          .on('sync_changes')
+          .columns(['run_id', 'batch'])
+          .compile(),
+        s
+          .createIndex('sync_runs_sync_started')
+          .ifNotExists()
+          .on('sync_runs')
+          .columns(['sync_name', 'started_at'])
+          .compile(),
+      ];
+    },
+  },
 ];
 
 /** The newest state schema version this build knows. */
@@ -99,13 +129,59 @@ export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 /**
  * Creates the state schema if needed and applies every migration newer than
  * the recorded version. Refuses a schema written by a newer cohort-sync.
+ * Where the warehouse has advisory locks, concurrent migrations by several
+ * processes wait for each other instead of colliding.
  */
 export async function migrateState(source: Source, schema: string): Promise<void> {
   const { db, capabilities: caps } = source;
+  const schemaError = await createSchema(source, schema);
+  const lock = caps.advisoryLock?.transactionLock(lockKey(`migrate:${schema}`)).compile(db);
+  if (lock) {
+    // One transaction: the lock, the version check and every pending migration (transactional DDL).
+    await source.transaction(async (tx) => {
+      await tx.execute(lock);
+      await createVersionTable(tx, source, schema, schemaError);
+      for (const statement of pendingStatements(source, schema, await currentVersion(tx, source, schema)))
+        await tx.execute(statement);
+    });
+    return;
+  }
+  await createVersionTable(source, source, schema, schemaError);
+  const current = await currentVersion(source, source, schema);
+  for (const migration of pendingMigrations(current)) {
+    const statements = migrationStatements(source, schema, migration);
+    const apply = async (runner: StatementRunner) => {
+      for (const statement of statements) await runner.execute(statement);
+    };
+    if (caps.transactionalDdl) await source.transaction(apply);
+    else await apply(source);
+  }
+}
+
+/**
+ * `CREATE SCHEMA IF NOT EXISTS`. A failure is not fatal yet: PostgreSQL checks the database-level CREATE
+ * privilege even when the schema exists, and two processes may race to create it. What counts is whether
+ * the tables can be created in it; the failure is reported with that.
+ */
+async function createSchema(source: Source, schema: string): Promise<unknown> {
   try {
-    await source.execute(db.schema.createSchema(schema).ifNotExists().compile());
-    await source.execute(
-      db.schema
+    await source.execute(source.db.schema.createSchema(schema).ifNotExists().compile());
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+async function createVersionTable(
+  runner: StatementRunner,
+  source: Source,
+  schema: string,
+  schemaError: unknown,
+): Promise<void> {
+  const caps = source.capabilities;
+  try {
+    await runner.execute(
+      source.db.schema
         .withSchema(schema)
         .createTable('schema_version')
         .ifNotExists()
@@ -115,45 +191,52 @@ export async function migrateState(source: Source, schema: string): Promise<void
         .compile(),
     );
   } catch (error) {
+    const cause = schemaError ?? error;
     throw new WarehouseError(
-      `cannot create the state schema "${schema}": ${(error as Error).message}. ` +
-        'cohort-sync needs permission to create tables in that schema (see docs/configuration.md)',
-      { code: 'STATE_SCHEMA', cause: error },
+      `cannot create the state schema "${schema}": ${(cause as Error).message}. ` +
+        'cohort-sync needs permission to create tables in that schema (see docs/warehouses.md)',
+      { code: 'STATE_SCHEMA', cause },
     );
-  }
-  const current = await currentVersion(source, schema);
-  if (current > LATEST_VERSION) {
-    throw new WarehouseError(
-      `state schema "${schema}" is at version ${current}, newer than this cohort-sync knows (${LATEST_VERSION}); upgrade cohort-sync`,
-      { code: 'STATE_SCHEMA' },
-    );
-  }
-  for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
-    const statements = migration.statements({ db, schema, caps });
-    const record = db
-      .withSchema(schema)
-      .insertInto('schema_version')
-      .values({
-        version: migration.version,
-        description: migration.description,
-        applied_at: sql`CURRENT_TIMESTAMP`,
-      })
-      .compile();
-    const apply = async (runner: { execute: Source['execute'] }) => {
-      for (const statement of [...statements, record]) await runner.execute(statement as never);
-    };
-    if (caps.transactionalDdl) await source.transaction(apply);
-    else await apply(source);
   }
 }
 
-async function currentVersion(source: Source, schema: string): Promise<number> {
-  const rows = await source.execute<{ version: number | null }>(
+function pendingMigrations(current: number): readonly Migration[] {
+  return MIGRATIONS.filter((m) => m.version > current);
+}
+
+function pendingStatements(source: Source, schema: string, current: number): CompiledQuery[] {
+  return pendingMigrations(current).flatMap((migration) => migrationStatements(source, schema, migration));
+}
+
+/** A migration's statements followed by the row that records it. */
+function migrationStatements(source: Source, schema: string, migration: Migration): CompiledQuery[] {
+  const { db, capabilities: caps } = source;
+  const record = db
+    .withSchema(schema)
+    .insertInto('schema_version')
+    .values({
+      version: migration.version,
+      description: migration.description,
+      applied_at: sql`CURRENT_TIMESTAMP`,
+    })
+    .compile();
+  return [...(migration.statements({ db, schema, caps }) as CompiledQuery[]), record];
+}
+
+async function currentVersion(runner: StatementRunner, source: Source, schema: string): Promise<number> {
+  const rows = await runner.execute<{ version: number | null }>(
     source.db
       .withSchema(schema)
       .selectFrom('schema_version')
       .select((eb) => eb.fn.max('version').as('version'))
       .compile(),
   );
-  return Number(rows[0]?.version ?? 0);
+  const current = Number(rows[0]?.version ?? 0);
+  if (current > LATEST_VERSION) {
+    throw new WarehouseError(
+      `state schema "${schema}" is at version ${current}, newer than this cohort-sync knows (${LATEST_VERSION}); upgrade cohort-sync`,
+      { code: 'STATE_SCHEMA' },
+    );
+  }
+  return current;
 }

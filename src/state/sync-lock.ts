@@ -2,12 +2,18 @@ import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import { SyncLockedError } from '../errors.js';
 import type { Source } from '../sources/source.js';
+import { tryAdvisoryLock, type AdvisoryLock } from './advisory-lock.js';
 import type { StateDatabase, SyncLockRow } from './state-database.js';
 
 /** A held lock on one sync; release it when the run ends. */
 export interface SyncLock {
+  /** Aborted if the lock is lost while held (`advisory`: its session died); the run must stop sending. */
+  readonly lost?: AbortSignal;
   release(): Promise<void>;
 }
+
+/** How long a run that found an advisory lock taken waits for the holder's sync_locks row to appear. */
+const HOLDER_ROW_WAIT_MS = 1000;
 
 /** Lease length and heartbeat for `lease` locking (invariant 3: no lock outlives its holder for long). */
 export const LEASE_MS = 60_000;
@@ -21,8 +27,10 @@ const heldHere = new Map<string, string>();
  * Takes the one-run-per-sync lock. The lock row in sync_locks says who holds
  * it; whether a row still counts depends on the warehouse's locking
  * capability: with `process` (DuckDB: the file is exclusive to one process)
- * only this process's holders count; with `lease`, a row counts until its
- * lease expires or, on this host, until its process is gone.
+ * only this process's holders count; with `advisory` (PostgreSQL) the
+ * session-level advisory lock decides and the row only says who holds it;
+ * with `lease`, a row counts until its lease expires or, on this host, until
+ * its process is gone.
  */
 export async function acquireSyncLock(
   source: Source,
@@ -38,7 +46,12 @@ export async function acquireSyncLock(
     throw new SyncLockedError(syncName, local, holder?.acquired_at ?? new Date(), OWNER);
   }
   heldHere.set(key, runId);
+  let advisory: AdvisoryLock | undefined;
   try {
+    if (source.capabilities.locking === 'advisory') {
+      advisory = await tryAdvisoryLock(source, `sync:${key}`);
+      if (!advisory) throw await lockedBy(source, db, syncName);
+    }
     await source.transaction(async (tx) => {
       const holder = await currentHolder(tx, db, syncName);
       if (holder && holderIsAlive(holder, source.capabilities.locking)) {
@@ -60,11 +73,12 @@ export async function acquireSyncLock(
     });
   } catch (error) {
     heldHere.delete(key);
+    await advisory?.release();
     throw error;
   }
 
   const heartbeat =
-    source.capabilities.locking === 'lease'
+    source.capabilities.locking !== 'process' // with `advisory` the lease only keeps the row truthful
       ? setInterval(() => {
           source
             .execute(
@@ -79,14 +93,35 @@ export async function acquireSyncLock(
       : undefined;
 
   return {
+    lost: advisory?.lost,
     async release() {
       clearInterval(heartbeat);
       heldHere.delete(key);
-      await source.execute(
-        db.deleteFrom('sync_locks').where('sync_name', '=', syncName).where('run_id', '=', runId).compile(),
-      );
+      try {
+        await source.execute(
+          db.deleteFrom('sync_locks').where('sync_name', '=', syncName).where('run_id', '=', runId).compile(),
+        );
+      } finally {
+        await advisory?.release();
+      }
     },
   };
+}
+
+/** The error for an advisory lock held elsewhere, naming the holder from its sync_locks row (written just after it locked). */
+async function lockedBy(
+  source: Source,
+  db: Kysely<StateDatabase>,
+  syncName: string,
+): Promise<SyncLockedError> {
+  const deadline = Date.now() + HOLDER_ROW_WAIT_MS;
+  for (;;) {
+    const holder = await currentHolder(source, db, syncName);
+    if (holder)
+      return new SyncLockedError(syncName, holder.run_id, new Date(holder.acquired_at), holder.owner);
+    if (Date.now() > deadline) return new SyncLockedError(syncName, 'unknown', new Date(), 'another session');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function currentHolder(
@@ -102,6 +137,7 @@ async function currentHolder(
 
 function holderIsAlive(holder: SyncLockRow, locking: Source['capabilities']['locking']): boolean {
   if (locking === 'process') return false; // only this process can have the database open, and heldHere was checked
+  if (locking === 'advisory') return false; // we hold the advisory lock: a row left over is from a session that died
   if (new Date(holder.lease_until).getTime() < Date.now()) return false;
   const [host, pid] = holder.owner.split(':');
   if (host === hostname() && pid !== undefined) return processExists(Number(pid));

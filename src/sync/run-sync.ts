@@ -111,7 +111,23 @@ export async function runSync(
   sync: SyncConfig,
   options: RunSyncOptions = {},
 ): Promise<SyncReport> {
-  return new SyncRun(env, sync, options).execute();
+  return new SyncRun(env, sync, options).execute().catch((error: unknown) => {
+    throw namingSync(error, sync, 'the run');
+  });
+}
+
+/** A warehouse error raised outside a named step (connection lost, timeout) still names the sync. */
+function namingSync(error: unknown, sync: SyncConfig, step: string): unknown {
+  if (error instanceof CohortSyncError && !(error instanceof WarehouseError && error.sync === undefined))
+    return error;
+  const origin = sync.query_file ? ` (query file ${sync.query_file})` : '';
+  return new WarehouseError(`sync "${sync.name}"${origin}: ${step} failed: ${errorMessage(error)}`, {
+    code: error instanceof CohortSyncError ? error.code : undefined,
+    retryable: error instanceof CohortSyncError ? error.retryable : undefined,
+    sync: sync.name,
+    queryFile: sync.query_file,
+    cause: error,
+  });
 }
 
 class SyncRun {
@@ -125,6 +141,8 @@ class SyncRun {
   private previousCohort: { cohort_id: string; cohort_name: string } | undefined;
   /** The cohort id changed since the snapshot was written: diff against an empty cohort. */
   private cohortIdChanged = false;
+  /** Aborted if the sync lock is lost mid-run: sending stops, another run may have started. */
+  private lockLost: AbortSignal | undefined;
 
   constructor(
     private readonly env: SyncEnvironment,
@@ -168,6 +186,7 @@ class SyncRun {
       }
     }
     try {
+      this.lockLost = lock?.lost;
       if (lock) await this.cleanUpDeadRuns();
       await this.audit.start({ ...this.runRow(), dry_run: this.dryRun });
       this.emit({ type: 'run_started', sync: this.sync.name, run_id: this.runId, dry_run: this.dryRun });
@@ -346,7 +365,10 @@ class SyncRun {
       rows: source.stream(streamChangesQuery(this.changeInput())),
       send: (cohortChanges) => this.env.sink.sendChanges(this.sync.cohort_id, cohortChanges),
       concurrency: this.env.concurrency,
-      signal: this.env.signal,
+      signal:
+        this.lockLost && this.env.signal
+          ? AbortSignal.any([this.env.signal, this.lockLost])
+          : (this.lockLost ?? this.env.signal),
       onConfirmed: (result) => {
         checkpoints.confirm(result);
         this.emitProgress(checkpoints, changes);
@@ -386,7 +408,10 @@ class SyncRun {
     const unsent = this.report.to_add + this.report.to_remove - totals.added - totals.removed - totals.failed;
     let status: RunStatus = 'succeeded';
     let error: string | null = null;
-    if (summary.stoppedBy === 'interrupted') {
+    if (this.lockLost?.aborted) {
+      status = totals.confirmedBatches > 0 ? 'partial' : 'failed';
+      error = `lost the sync lock (${errorMessage(this.lockLost.reason)}); stopped with ${unsent} changes not sent, the next run sends them`;
+    } else if (summary.stoppedBy === 'interrupted') {
       status = 'interrupted';
       error = `interrupted; ${unsent} changes not sent, the next run sends them`;
     } else if (summary.stoppedBy || totals.failedBatches > 0) {
@@ -531,15 +556,7 @@ class SyncRun {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof CohortSyncError) throw error;
-      throw new WarehouseError(
-        `sync "${this.sync.name}"${this.queryOrigin()}: ${step} failed: ${errorMessage(error)}`,
-        {
-          sync: this.sync.name,
-          queryFile: this.sync.query_file,
-          cause: error,
-        },
-      );
+      throw namingSync(error, this.sync, step);
     }
   }
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { inject } from 'vitest';
 import type { WarehouseConfig } from '../../src/config/types.js';
 import { createSource } from '../../src/sources/create-source.js';
 import type { Row } from '../../src/sources/source.js';
+import { atEnd } from './cleanup.js';
+import { TEST_POSTGRES_URL, dropTestSchemas } from './postgres-server.js';
 
 /** One isolated warehouse for one test: its config, and a way to run setup SQL in it. */
 export interface TestWarehouse {
@@ -64,5 +67,39 @@ export const duckdbEngine: TestEngine = {
     `SELECT * FROM (${select}) AS q WHERE (SELECT COUNT(*) FROM range(1000000) AS r, range(1000000) AS s WHERE hash(r.range * s.range) = 0) >= 0`,
 };
 
-/** Engines of the shared integration suite. */
-export const ENGINES: TestEngine[] = [duckdbEngine];
+/**
+ * The real PostgreSQL server (see postgres-server.ts). Each test gets fresh random schemas, `<state>` and
+ * `<state>_data`, dropped when its file ends (and, as a backstop, when the run ends: global-setup.ts). Its
+ * connections carry the state schema as application_name, so a test can find exactly its own sessions.
+ */
+export const postgresEngine: TestEngine = {
+  name: 'postgres',
+  available: () => Promise.resolve(inject('postgresAvailable')),
+  isolate() {
+    const stateSchema = `${inject('postgresSchemaPrefix')}${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const config: WarehouseConfig = {
+      type: 'postgres',
+      url: TEST_POSTGRES_URL,
+      connect_timeout_seconds: 10,
+      application_name: stateSchema,
+    };
+    atEnd(() => dropTestSchemas(stateSchema));
+    return {
+      yaml: `{ type: postgres, url: "${TEST_POSTGRES_URL}", application_name: ${stateSchema}, connect_timeout_seconds: 10 }`,
+      config,
+      stateSchema,
+      exec: (...statements) => execWith(config, statements),
+    };
+  },
+  userIds: (from, to) =>
+    `SELECT 'user-' || CAST(i AS VARCHAR) AS external_id FROM generate_series(${from}, ${to}) AS r(i)`,
+  // The sleep runs once, as an InitPlan, before the first row. A killed client does not stop it (PostgreSQL
+  // notices a vanished client only when it answers), so dropTestSchemas terminates such sessions.
+  slowSelect: (select) => `SELECT * FROM (${select}) AS q WHERE (SELECT COUNT(*) FROM pg_sleep(600)) >= 0`,
+};
+
+/**
+ * Engines of the shared integration suite: PostgreSQL when the server answered the probe in
+ * global-setup.ts (which fails the run in CI when it did not, and announces the skip elsewhere).
+ */
+export const ENGINES: TestEngine[] = [duckdbEngine, ...(inject('postgresAvailable') ? [postgresEngine] : [])];

@@ -1,13 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
-import { ENGINES } from '../support/engines.js';
+import { ENGINES, type TestEngine } from '../support/engines.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
-/** 2,500 users: three requests per full sync. */
-function audienceSql(schema: string, upTo: number): string {
-  return `CREATE OR REPLACE TABLE ${schema}.audience AS SELECT 'user-' || CAST(i AS VARCHAR) AS external_id FROM range(1, ${upTo + 1}) AS r(i)`;
+/** Users user-1 … user-N (2,500: three requests per full sync). */
+function audienceSql(engine: TestEngine, schema: string, upTo: number): string[] {
+  return [
+    `DROP TABLE IF EXISTS ${schema}.audience`,
+    `CREATE TABLE ${schema}.audience AS ${engine.userIds(1, upTo)}`,
+  ];
 }
 
 describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
@@ -22,7 +25,7 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
     braze = await emulator({ allUsersExist: true });
     const warehouse = engine.isolate(dir);
     data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(`CREATE SCHEMA IF NOT EXISTS ${data}`, audienceSql(data, 2500));
+    await warehouse.exec(`CREATE SCHEMA IF NOT EXISTS ${data}`, ...audienceSql(engine, data, 2500));
     world = new World(dir, warehouse, braze, [
       { name: 'storm', query: `SELECT external_id FROM ${data}.audience` },
     ]);
@@ -59,7 +62,7 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
   });
 
   it('failed batches are recorded in sync_changes with status failed and the error, and the next run resends them', async () => {
-    await world.warehouse.exec(audienceSql(data, 3000));
+    await world.warehouse.exec(...audienceSql(engine, data, 3000));
     braze.state.faults.configure({ server_error_rate: 1, membership_only: true });
     const failing = await world.runOne();
     expect(failing).toMatchObject({ status: 'failed', added: 0, failed: 500 });
@@ -78,7 +81,7 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
   });
 
   it('a guardrail aborts a mass removal before anything is sent, and --allow-mass-removal overrides it', async () => {
-    await world.warehouse.exec(audienceSql(data, 1000));
+    await world.warehouse.exec(...audienceSql(engine, data, 1000));
     const before = membershipRequests(braze).length;
     const aborted = await world.runOne();
     expect(aborted.status).toBe('aborted');
