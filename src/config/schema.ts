@@ -18,7 +18,9 @@ export const duckdbWarehouseSchema = z.strictObject({
 });
 
 export const postgresWarehouseSchema = z.strictObject({
-  type: z.literal('postgres'),
+  type: z
+    .literal('postgres')
+    .describe('PostgreSQL (or a compatible server): audience queries and state tables in one database.'),
   url: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
