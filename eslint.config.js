@@ -4,7 +4,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bin/', 'data/', '.tmp/', '*.config.js'] },
+  {
+    ignores: ['dist/', 'dist-bench/', 'node_modules/', 'coverage/', 'bin/', 'data/', '.tmp/', '*.config.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
