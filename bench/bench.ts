@@ -36,6 +36,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '1000000,5000000' },
     concurrency: { type: 'string', default: '4' },
     churn: { type: 'string', default: '1' },
+    'memory-limit': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -49,7 +50,8 @@ const env = {
 };
 
 function configYaml(url: string): string {
-  return `warehouse: { type: duckdb, path: ./warehouse.duckdb }
+  const limit = values['memory-limit'] ? `, memory_limit: ${values['memory-limit']}` : '';
+  return `warehouse: { type: duckdb, path: ./warehouse.duckdb${limit} }
 state: { schema: ${SCHEMA} }
 braze:
   rest_endpoint: ${url}

@@ -27,6 +27,7 @@ const TARGETS = { initial: 1.3, incremental: 2, noChange5MSeconds: 10, rssMiB: 2
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const count = (n: number) => n.toLocaleString('en-US');
+const cpu = (run: ChildRun, reference: ChildRun) => `${seconds(run.cpuMs)} / ${seconds(reference.cpuMs)}`;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 const peak = (r: SizeResult) =>
   Math.max(r.initial.peakRssBytes, r.incremental.peakRssBytes, r.noChange.peakRssBytes);
@@ -71,7 +72,9 @@ function table(rows: string[][]): string {
 
 /** The bench's printed result: the machine, one table of runs and references, the verdicts. */
 export function formatReport(results: SizeResult[], machine: Machine): string {
-  const rows = [['members', 'run', 'cohort-sync', 'ids/s', 'reference', 'ratio', 'target', 'peak RSS']];
+  const rows = [
+    ['members', 'run', 'cohort-sync', 'ids/s', 'reference', 'ratio', 'target', 'peak RSS', 'CPU (CLI / ref)'],
+  ];
   const verdicts: string[] = [];
   for (const r of results) {
     const n = count(r.size);
@@ -88,6 +91,7 @@ export function formatReport(results: SizeResult[], machine: Machine): string {
         `${initialRatio.toFixed(2)}×`,
         `≤ ${TARGETS.initial}×`,
         mib(r.initial.peakRssBytes),
+        cpu(r.initial, r.floorInitial),
       ],
       [
         n,
@@ -98,6 +102,7 @@ export function formatReport(results: SizeResult[], machine: Machine): string {
         `${incrementalRatio.toFixed(2)}×`,
         `≤ ${TARGETS.incremental}×`,
         mib(r.incremental.peakRssBytes),
+        cpu(r.incremental, r.diffSend),
       ],
       [
         n,
@@ -108,6 +113,7 @@ export function formatReport(results: SizeResult[], machine: Machine): string {
         `${(r.noChange.wallMs / r.noChangeDiff.wallMs).toFixed(2)}×`,
         r.size >= 5_000_000 ? `< ${TARGETS.noChange5MSeconds} s` : '-',
         mib(r.noChange.peakRssBytes),
+        cpu(r.noChange, r.noChangeDiff),
       ],
     );
     verdicts.push(

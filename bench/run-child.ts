@@ -12,6 +12,8 @@ export interface ChildRun {
   wallMs: number;
   /** Peak resident set size of the child, in bytes. */
   peakRssBytes: number;
+  /** CPU time (user + system) of the child, in ms; NaN without GNU time. */
+  cpuMs: number;
   stdout: string;
   /** stderr lines, each with the milliseconds since spawn at which it arrived. */
   stderr: { atMs: number; line: string }[];
@@ -26,7 +28,7 @@ export async function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<
   const timeFile = path.join(tmpdir(), `bench-time-${process.pid}-${Date.now()}`);
   const useTime = existsSync(GNU_TIME);
   const [command, argv] = useTime
-    ? [GNU_TIME, ['-f', '%M', '-o', timeFile, process.execPath, ...args]]
+    ? [GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, process.execPath, ...args]]
     : [process.execPath, args];
   const started = performance.now();
   const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,10 +56,14 @@ export async function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<
   const wallMs = performance.now() - started;
   if (poll) clearInterval(poll);
   let peakRssBytes = polledPeak;
+  let cpuMs = NaN;
   if (useTime) {
-    const kb = Number((await readFile(timeFile, 'utf8')).trim().split('\n').pop());
-    peakRssBytes = kb * 1024;
+    // GNU time writes "Command exited with non-zero status N" before the format line on failure.
+    const last = (await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '';
+    const [kb, user, system] = last.split(' ').map(Number);
+    peakRssBytes = (kb ?? 0) * 1024;
+    cpuMs = ((user ?? NaN) + (system ?? NaN)) * 1000;
     await rm(timeFile, { force: true });
   }
-  return { exitCode, wallMs, peakRssBytes, stdout, stderr };
+  return { exitCode, wallMs, peakRssBytes, cpuMs, stdout, stderr };
 }

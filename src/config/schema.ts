@@ -15,6 +15,19 @@ export const duckdbWarehouseSchema = z.strictObject({
     .string()
     .min(1)
     .describe('DuckDB database file, relative to this config file; `:memory:` for a throwaway database.'),
+  memory_limit: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 512MB or 2GiB')
+    .optional()
+    .describe(
+      "DuckDB's memory_limit, e.g. `256MB`: DuckDB runs inside cohort-sync, so this bounds the process; past it DuckDB spills to disk. Default: DuckDB's own (80% of RAM).",
+    ),
+  threads: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("DuckDB's worker threads. Default: DuckDB's own (one per core)."),
 });
 
 export const postgresWarehouseSchema = z.strictObject({

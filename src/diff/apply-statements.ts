@@ -23,7 +23,7 @@ export function applyConfirmedStatements(
 ): CompiledQuery[] {
   const { db, schema, tables, syncName, runId, ranges } = input;
   const snapshot = qualified(schema, 'cohort_snapshot');
-  const changes = qualified(schema, tables.changes);
+  const changes = qualified(tables.schema, tables.changes);
   const statements: CompiledQuery[] = [];
   if (input.removes) {
     statements.push(

@@ -36,7 +36,7 @@ export function stageChangesStatement(
 ): CompiledQuery {
   const { db, caps, schema, tables } = input;
   const batchSize = input.batchSize ?? MAX_IDS_PER_REQUEST;
-  const members = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, tables.members))} WHERE verdict = 'valid'`;
+  const members = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(tables.schema, tables.members))} WHERE verdict = 'valid'`;
   const snapshot = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'cohort_snapshot'))} WHERE sync_name = ${input.syncName}${input.emptySnapshot ? sql` AND 1 = 0` : sql``}`;
   const except = sql.raw(caps.exceptKeyword);
   const runs = input.unresolvedRuns ?? [];
@@ -54,13 +54,13 @@ FROM (
   UNION ALL
   SELECT 'remove' AS op, r.id_type, r.id, r.alias_label FROM (${removes}) AS r
 ) AS d`;
-  return createStageTable(caps, schema, tables.changes, select).compile(db);
+  return createStageTable(caps, tables.schema, tables.changes, select).compile(db);
 }
 
 /** Counts of adds and removes in the changes stage table. */
 export function changeCountsQuery(input: ChangeInput): CompiledQuery {
   return input.db
-    .selectFrom(qualified(input.schema, input.tables.changes))
+    .selectFrom(qualified(input.tables.schema, input.tables.changes))
     .select(['op', sql`COUNT(*)`.as('changes'), sql`MAX(batch)`.as('last_batch')])
     .groupBy('op')
     .compile();
@@ -85,7 +85,7 @@ export function recordChangesStatement(input: ChangeInput & { runId: string }): 
     ])
     .expression(
       db
-        .selectFrom(qualified(schema, tables.changes))
+        .selectFrom(qualified(tables.schema, tables.changes))
         .select([
           sql.lit(input.runId).as('run_id'),
           sql.lit(input.syncName).as('sync_name'),
@@ -108,7 +108,7 @@ export const CHANGE_COLUMNS = ['op', 'id_type', 'id', 'alias_label', 'batch'] as
 /** The changes in batch order, for streaming to Braze; `sampleSize` limits each op for previews. */
 export function streamChangesQuery(input: ChangeInput): CompiledQuery {
   return input.db
-    .selectFrom(qualified(input.schema, input.tables.changes))
+    .selectFrom(qualified(input.tables.schema, input.tables.changes))
     .select([...CHANGE_COLUMNS])
     .orderBy('batch')
     .compile();
@@ -119,7 +119,7 @@ export function sampleChangesQuery(
   input: ChangeInput & { op: 'add' | 'remove'; limit: number },
 ): CompiledQuery {
   return input.db
-    .selectFrom(qualified(input.schema, input.tables.changes))
+    .selectFrom(qualified(input.tables.schema, input.tables.changes))
     .select(['id_type', 'id', 'alias_label'])
     .where('op', '=', input.op)
     .orderBy('id')

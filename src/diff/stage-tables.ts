@@ -3,18 +3,25 @@ import type { SqlCapabilities } from '../sources/source.js';
 
 /** Names of the per-run stage tables; derived from the run id alone so that a later run can drop a dead run's leftovers. */
 export interface StageTables {
+  /** Where they live: the state schema, or what the warehouse's `stageSchema` capability says. */
+  schema: string;
   /** Normalised query result: one row per distinct identity, with its row count and verdict. */
   members: string;
   /** The run's changes (adds and removes), numbered into batches. */
   changes: string;
 }
 
-export function stageTables(runId: string): StageTables {
+export function stageTables(runId: string, schema: string): StageTables {
   const key = runId
     .replace(/[^a-zA-Z0-9]/g, '')
     .slice(0, 20)
     .toLowerCase();
-  return { members: `stage_${key}_members`, changes: `stage_${key}_changes` };
+  return { schema, members: `stage_${key}_members`, changes: `stage_${key}_changes` };
+}
+
+/** The schema a run's stage tables go in: the state schema unless the warehouse keeps them elsewhere. */
+export function stageSchemaFor(caps: SqlCapabilities, stateSchema: string): string {
+  return caps.stageSchema?.(stateSchema) ?? stateSchema;
 }
 
 /** Qualified `schema.table` for Kysely references. */

@@ -6,6 +6,7 @@ import {
   cohortsPath,
   cohortUsersPath,
   type CohortChange,
+  type CohortChangesJson,
   type CohortUsersRequest,
   type UpsertCohortRequest,
 } from './wire-types.js';
@@ -61,10 +62,18 @@ export class BrazeClient {
     return this.post(cohortsPath(this.options.partner), body);
   }
 
-  /** Sends one request of membership changes (at most 1,000 identifiers in all). */
-  sendChanges(cohortId: string, changes: CohortChange[]): Promise<SendResult> {
+  /**
+   * Sends one request of membership changes (at most 1,000 identifiers in all), given as entries or as
+   * the `cohort_changes` array already serialised, which goes into the body without being parsed.
+   */
+  sendChanges(cohortId: string, changes: CohortChange[] | CohortChangesJson): Promise<SendResult> {
+    const path = cohortUsersPath(this.options.partner);
+    if (!Array.isArray(changes)) {
+      const head = JSON.stringify({ ...this.credentials(), cohort_id: cohortId }).slice(0, -1);
+      return this.send(path, `${head},"cohort_changes":${changes.json}}`);
+    }
     const body: CohortUsersRequest = { ...this.credentials(), cohort_id: cohortId, cohort_changes: changes };
-    return this.post(cohortUsersPath(this.options.partner), body);
+    return this.post(path, body);
   }
 
   async close(): Promise<void> {
@@ -75,8 +84,11 @@ export class BrazeClient {
     return { partner_api_key: this.options.partnerApiKey, client_secret: this.options.dataImportKey };
   }
 
-  private async post(path: string, body: object): Promise<SendResult> {
-    const payload = JSON.stringify(body);
+  private post(path: string, body: object): Promise<SendResult> {
+    return this.send(path, JSON.stringify(body));
+  }
+
+  private async send(path: string, payload: string): Promise<SendResult> {
     const outcome = await withRetry(() => this.attempt(path, payload), this.retry, {
       signal: this.options.signal,
       onRetry: this.options.onRetry,

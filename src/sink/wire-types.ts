@@ -17,6 +17,14 @@ export interface CohortChange {
   should_remove?: boolean;
 }
 
+/**
+ * A `cohort_changes` array already serialised as JSON text (built in the warehouse, see
+ * src/diff/batch-body-statements.ts); the client puts it in the body as it is.
+ */
+export interface CohortChangesJson {
+  readonly json: string;
+}
+
 interface Credentials {
   partner_api_key: string;
   client_secret: string;

@@ -7,7 +7,11 @@ import type { Source } from './source.js';
 export async function createSource(warehouse: WarehouseConfig): Promise<Source> {
   switch (warehouse.type) {
     case 'duckdb':
-      return DuckDbSource.open({ path: warehouse.path });
+      return DuckDbSource.open({
+        path: warehouse.path,
+        memoryLimit: warehouse.memory_limit,
+        threads: warehouse.threads,
+      });
     case 'postgres':
       return PostgresSource.open(warehouse);
   }

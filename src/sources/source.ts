@@ -26,6 +26,17 @@ export interface SqlCapabilities {
    */
   readonly locking: 'process' | 'advisory' | 'lease';
   /**
+   * The schema per-run stage tables go in, given the state schema. DuckDB keeps them in an in-memory
+   * database attached to the instance, so staging millions of rows writes nothing to the file.
+   * Default: the state schema.
+   */
+  readonly stageSchema?: (stateSchema: string) => string;
+  /**
+   * Batches are serialised to JSON in the warehouse and streamed as one row each. Default: absent, and
+   * change rows are streamed and serialised in Node.
+   */
+  readonly jsonBatches?: JsonBatchSql;
+  /**
    * Builds `CREATE … TABLE table AS select` for a per-run stage table, so a warehouse can make it
    * cheap and self-cleaning (Snowflake TRANSIENT, BigQuery expiration). Default: {@link createTableAs}.
    */
@@ -61,6 +72,19 @@ export interface SourceSession extends StatementRunner {
   readonly lost: AbortSignal;
   /** Ends the session; never throws. */
   close(): Promise<void>;
+}
+
+/**
+ * SQL that serialises identifiers to JSON in the warehouse, so that each batch streams out as one row of
+ * ready-made request-body text instead of a row per identifier (see batch-body-statements.ts).
+ */
+export interface JsonBatchSql {
+  /** A text expression as a JSON string literal, quoted and escaped (`"a\"b"`). */
+  quote(text: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** Aggregate: the group's non-NULL texts joined with `,`; NULL when there are none. */
+  join(text: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** Batches aggregated per query, so that the warehouse never holds a whole run's text at once. */
+  batchesPerQuery: number;
 }
 
 /** Executes statements; the part of a {@link Source} a transaction also offers. */

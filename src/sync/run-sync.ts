@@ -12,7 +12,6 @@ import {
   recordChangesStatement,
   sampleChangesQuery,
   stageChangesStatement,
-  streamChangesQuery,
 } from '../diff/change-statements.js';
 import { resolveIdentifierColumns } from '../diff/identifier-columns.js';
 import {
@@ -23,11 +22,11 @@ import {
   stageMembersStatement,
   type Verdict,
 } from '../diff/stage-statements.js';
-import { stageTables, type StageTables } from '../diff/stage-tables.js';
+import { stageSchemaFor, stageTables, type StageTables } from '../diff/stage-tables.js';
 import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SendResult } from '../sink/braze-client.js';
-import type { CohortChange } from '../sink/wire-types.js';
+import type { CohortChange, CohortChangesJson } from '../sink/wire-types.js';
 import type { Source } from '../sources/source.js';
 import { RunAudit, type RunProgress } from '../state/run-audit.js';
 import type { RunStatus, RunTrigger } from '../state/state-database.js';
@@ -35,13 +34,14 @@ import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
 import { crashTestPause } from './crash-test-pause.js';
 import { Checkpoints, type PendingBatches, type SendTotals } from './checkpoints.js';
 import { guardrailViolation } from './guardrails.js';
+import { outgoingBatches } from './outgoing-batches.js';
 import { sendBatches, type SendSummary } from './send-batches.js';
 import type { SyncEvent, SyncEventHandler } from './sync-events.js';
 
 /** What a run needs from Braze: the client satisfies it, and so can a test double. */
 export interface CohortSink {
   upsertCohort(cohort: { id: string; name: string; createdAt: Date }): Promise<SendResult>;
-  sendChanges(cohortId: string, changes: CohortChange[]): Promise<SendResult>;
+  sendChanges(cohortId: string, changes: CohortChange[] | CohortChangesJson): Promise<SendResult>;
 }
 
 export interface SyncEnvironment {
@@ -132,7 +132,7 @@ function namingSync(error: unknown, sync: SyncConfig, step: string): unknown {
 
 class SyncRun {
   private readonly runId = randomUUID();
-  private readonly tables: StageTables = stageTables(this.runId);
+  private readonly tables: StageTables;
   private readonly audit: RunAudit;
   private readonly log: Logger;
   private readonly dryRun: boolean;
@@ -143,6 +143,8 @@ class SyncRun {
   private cohortIdChanged = false;
   /** Aborted if the sync lock is lost mid-run: sending stops, another run may have started. */
   private lockLost: AbortSignal | undefined;
+  /** The highest batch number of this run's changes (-1 when none). */
+  private lastBatch = -1;
 
   constructor(
     private readonly env: SyncEnvironment,
@@ -150,6 +152,7 @@ class SyncRun {
     private readonly options: RunSyncOptions,
   ) {
     this.audit = new RunAudit(env.source, env.schema);
+    this.tables = stageTables(this.runId, stageSchemaFor(env.source.capabilities, env.schema));
     this.log = env.logger.child({ sync: sync.name, run: this.runId.slice(0, 8) });
     this.dryRun = options.dryRun ?? false;
     this.report = {
@@ -231,7 +234,7 @@ class SyncRun {
     this.log.warn(`marking ${dead.length} earlier run(s) abandoned: ${dead.join(', ')}`);
     await this.audit.markAbandoned(dead);
     for (const runId of dead) {
-      await this.dropStageTables(stageTables(runId));
+      await this.dropStageTables(stageTables(runId, this.tables.schema));
     }
   }
 
@@ -249,7 +252,7 @@ class SyncRun {
     await this.inWarehouse('staging the query result', () =>
       source.execute(
         stageMembersStatement({
-          ...this.sqlInput(this.tables.members),
+          ...this.stageInput(this.tables.members),
           userSql: this.sync.query,
           columns: columns.columns,
         }),
@@ -257,7 +260,7 @@ class SyncRun {
     );
     this.countAudience(
       await source.execute<{ verdict: Verdict; rows: number; identities: number }>(
-        stageCountsQuery(this.sqlInput(this.tables.members)),
+        stageCountsQuery(this.stageInput(this.tables.members)),
       ),
     );
     await this.forgetSnapshotOfOtherCohort();
@@ -276,9 +279,10 @@ class SyncRun {
         stageChangesStatement({ ...this.changeInput(), emptySnapshot: this.cohortIdChanged, unresolvedRuns }),
       ),
     );
-    for (const row of await source.execute<{ op: string; changes: number }>(
+    for (const row of await source.execute<{ op: string; changes: number; last_batch: number }>(
       changeCountsQuery(this.changeInput()),
     )) {
+      this.lastBatch = Math.max(this.lastBatch, Number(row.last_batch));
       if (row.op === 'add') this.report.to_add = Number(row.changes);
       else this.report.to_remove = Number(row.changes);
     }
@@ -362,7 +366,13 @@ class SyncRun {
     );
     this.log.info(`sending ${changes} changes to cohort ${this.sync.cohort_id}`);
     const summary = await sendBatches({
-      rows: source.stream(streamChangesQuery(this.changeInput())),
+      batches: outgoingBatches({
+        source,
+        schema: this.env.schema,
+        tables: this.tables,
+        syncName: this.sync.name,
+        lastBatch: this.lastBatch,
+      }),
       send: (cohortChanges) => this.env.sink.sendChanges(this.sync.cohort_id, cohortChanges),
       concurrency: this.env.concurrency,
       signal:
@@ -547,7 +557,7 @@ class SyncRun {
 
   private async dropStageTables(tables: StageTables = this.tables): Promise<void> {
     for (const table of [tables.members, tables.changes]) {
-      await this.env.source.execute(dropTableStatement(this.sqlInput(table)));
+      await this.env.source.execute(dropTableStatement({ ...this.sqlInput(table), schema: tables.schema }));
     }
   }
 
@@ -566,6 +576,11 @@ class SyncRun {
 
   private sqlInput(table: string) {
     return { db: this.env.source.db, caps: this.env.source.capabilities, schema: this.env.schema, table };
+  }
+
+  /** Like {@link sqlInput}, for a stage table of this run. */
+  private stageInput(table: string) {
+    return { ...this.sqlInput(table), schema: this.tables.schema };
   }
 
   private changeInput() {

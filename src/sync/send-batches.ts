@@ -1,7 +1,6 @@
 import { BrazeApiError, errorMessage } from '../errors.js';
 import type { SendResult } from '../sink/braze-client.js';
-import type { CohortChange } from '../sink/wire-types.js';
-import { toCohortChanges, type ChangeRow } from './cohort-changes.js';
+import type { OutgoingBatch } from './outgoing-batches.js';
 
 export interface BatchResult {
   batch: number;
@@ -15,9 +14,9 @@ export interface FailedBatch extends BatchResult {
 }
 
 export interface SendBatchesOptions {
-  /** Change rows in batch order, in chunks (op, id_type, id, alias_label, batch). */
-  rows: AsyncIterable<unknown[][]>;
-  send: (changes: CohortChange[]) => Promise<SendResult>;
+  /** The run's batches in batch order (see outgoing-batches.ts). */
+  batches: AsyncIterable<OutgoingBatch>;
+  send: (changes: OutgoingBatch['changes']) => Promise<SendResult>;
   concurrency: number;
   /** Stops reading new batches; requests in flight finish. */
   signal?: AbortSignal;
@@ -36,8 +35,8 @@ export interface SendSummary {
 }
 
 /**
- * Streams change rows into requests of one batch each, keeping at most
- * `concurrency` in flight while the next one is built. A non-retryable
+ * Sends one request per batch, keeping at most `concurrency` in flight
+ * while the next batch is read and built. A non-retryable
  * error (400, 401) stops the run: every later request would fail the same way.
  */
 export async function sendBatches(options: SendBatchesOptions): Promise<SendSummary> {
@@ -46,11 +45,10 @@ export async function sendBatches(options: SendBatchesOptions): Promise<SendSumm
   const maxConsecutive = options.maxConsecutiveFailures ?? 3;
   let consecutiveFailures = 0;
 
-  const dispatch = (batch: number, rows: ChangeRow[]) => {
-    const adds = rows.reduce((n, row) => n + (row[0] === 'add' ? 1 : 0), 0);
-    const base = { batch, adds, removes: rows.length - adds };
+  const dispatch = ({ batch, adds, removes, changes }: OutgoingBatch) => {
+    const base = { batch, adds, removes };
     const task = options
-      .send(toCohortChanges(rows))
+      .send(changes)
       .then(
         ({ retries }) => {
           consecutiveFailures = 0;
@@ -78,24 +76,10 @@ export async function sendBatches(options: SendBatchesOptions): Promise<SendSumm
     return summary.stoppedBy !== undefined;
   };
 
-  let current: ChangeRow[] = [];
-  let currentBatch = -1;
-  outer: for await (const chunk of options.rows) {
-    for (const row of chunk) {
-      const batch = Number(row[4]);
-      if (batch !== currentBatch && current.length > 0) {
-        while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-        if (stopped()) break outer;
-        dispatch(currentBatch, current);
-        current = [];
-      }
-      currentBatch = batch;
-      current.push(row);
-    }
-  }
-  if (current.length > 0 && !stopped()) {
+  for await (const batch of options.batches) {
     while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-    if (!stopped()) dispatch(currentBatch, current);
+    if (stopped()) break;
+    dispatch(batch);
   }
   await Promise.all(inFlight);
   stopped();
