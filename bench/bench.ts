@@ -2,23 +2,25 @@
  * `npm run bench`: cohort-sync against audiences of millions, with the
  * references it is judged by timed in the same run (see docs/benchmarks.md).
  *
- * For each size: a fresh DuckDB file with the audience; the floor program
- * (stream the query, post 1,000-id requests, no state); the CLI's initial
- * sync; churn; the warehouse's own EXCEPT diff, alone and with its delta
- * posted; the CLI's incremental sync; the CLI's run with nothing changed.
- * The CLI and the floor run as child processes against the emulator, which
- * runs in a third process, all over loopback.
+ * For each warehouse and size: a fresh audience; the floor program (stream
+ * the query, post 1,000-id requests, no state); the CLI's initial sync;
+ * churn; the warehouse's own EXCEPT diff, alone and with its delta posted;
+ * the CLI's incremental sync; the warehouse's EXCEPT and the CLI's run with
+ * nothing changed. The CLI and the floor run as child processes against the
+ * emulator, which runs in a third process, all over loopback.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  AUDIENCE_QUERY,
-  FLOOR_INITIAL_QUERY,
-  churnAudience,
-  createAudience,
+  duckdbWarehouse,
   exceptQuery,
+  floorInitialQuery,
+  postgresReachable,
+  postgresWarehouse,
+  type BenchWarehouse,
 } from './audience.js';
 import { startEmulatorProcess } from './emulator-process.js';
 import { formatReport, type SizeResult } from './format-report.js';
@@ -27,17 +29,17 @@ import { runChild, type ChildRun } from './run-child.js';
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin', 'cohort-sync.js');
 const floor = path.join(import.meta.dirname, 'floor.js');
-const SCHEMA = 'cohort_sync';
 const SYNC = 'bench';
 const PARTNER = 'bench';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000000,5000000' },
+    warehouses: { type: 'string', default: 'duckdb,postgres' },
+    postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     concurrency: { type: 'string', default: '4' },
     churn: { type: 'string', default: '1' },
     'memory-limit': { type: 'string', default: '' },
-    keep: { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes.split(',').map((s) => Number(s.replace(/_/g, '')));
@@ -49,10 +51,9 @@ const env = {
   BRAZE_DATA_IMPORT_KEY: 'bench-data-import-key',
 };
 
-function configYaml(url: string): string {
-  const limit = values['memory-limit'] ? `, memory_limit: ${values['memory-limit']}` : '';
-  return `warehouse: { type: duckdb, path: ./warehouse.duckdb${limit} }
-state: { schema: ${SCHEMA} }
+function configYaml(warehouse: BenchWarehouse, url: string): string {
+  return `warehouse: ${warehouse.yaml}
+state: { schema: ${warehouse.stateSchema} }
 braze:
   rest_endpoint: ${url}
   partner: ${PARTNER}
@@ -62,7 +63,7 @@ braze:
 syncs:
   - name: ${SYNC}
     cohort_name: Bench audience
-    query: ${AUDIENCE_QUERY}
+    query: ${warehouse.audienceQuery}
 `;
 }
 
@@ -78,52 +79,68 @@ function check(run: ChildRun, what: string): ChildRun {
 }
 
 function log(line: string): void {
-  process.stderr.write(
-    `[bench ${new Date().toISOString().slice(11, 19)} load ${loadavg()[0]!.toFixed(2)}] ${line}\n`,
-  );
+  const time = new Date().toISOString().slice(11, 19);
+  process.stderr.write(`[bench ${time} load ${loadavg()[0]!.toFixed(2)}] ${line}\n`);
 }
 
+async function benchOne(warehouse: BenchWarehouse, size: number, dir: string, emulatorUrl: string) {
+  const config = path.join(dir, `cohort-sync-${warehouse.name}-${size}.yaml`);
+  await writeFile(config, configYaml(warehouse, emulatorUrl));
+  const what = `${warehouse.name} ${size}`;
+  log(`${what}: generating the audience`);
+  await warehouse.create(size);
+  const cli = async (step: string) =>
+    check(await runChild([bin, 'run', '--config', config], env), `cohort-sync run (${what}, ${step})`);
+  const floorRun = async (step: string, query: string, send: boolean) => {
+    const args = [floor, ...warehouse.floorArgs, '--query', query, '--concurrency', String(concurrency)];
+    if (send)
+      args.push('--url', emulatorUrl, '--partner', PARTNER, '--cohort', `floor-${warehouse.name}-${size}`);
+    return check(await runChild(args, env), `floor (${what}, ${step})`);
+  };
+
+  log(`${what}: floor, initial`);
+  const floorInitial = await floorRun('initial', floorInitialQuery(warehouse), true);
+  log(`${what}: cohort-sync, initial`);
+  const initial = await cli('initial');
+  log(`${what}: churn ${churn}%`);
+  await warehouse.churn(churn, 1);
+  log(`${what}: warehouse EXCEPT, alone and with the delta sent`);
+  const diffOnly = await floorRun('diff', exceptQuery(warehouse, SYNC), false);
+  const diffSend = await floorRun('diff and send', exceptQuery(warehouse, SYNC), true);
+  log(`${what}: cohort-sync, incremental`);
+  const incremental = await cli('incremental');
+  log(`${what}: warehouse EXCEPT with nothing changed`);
+  const noChangeDiff = await floorRun('no change', exceptQuery(warehouse, SYNC), false);
+  log(`${what}: cohort-sync, nothing changed`);
+  const noChange = await cli('no change');
+  return { initial, floorInitial, diffOnly, diffSend, incremental, noChangeDiff, noChange };
+}
+
+const warehouses = values.warehouses.split(',');
+const skipped: string[] = [];
+if (warehouses.includes('postgres') && !(await postgresReachable(values.postgres))) {
+  skipped.push(`postgres: no server answers at ${values.postgres}; skipped`);
+  warehouses.splice(warehouses.indexOf('postgres'), 1);
+}
 const emulator = await startEmulatorProcess(bin, PARTNER, env);
 const results: SizeResult[] = [];
 const started = new Date();
 const loadBefore = loadavg();
 try {
-  for (const size of sizes) {
-    const dir = await mkdtemp(path.join(tmpdir(), `cohort-sync-bench-${size}-`));
-    const db = path.join(dir, 'warehouse.duckdb');
-    const config = path.join(dir, 'cohort-sync.yaml');
-    try {
-      await emulator.reset();
-      await writeFile(config, configYaml(emulator.url));
-      log(`${size}: generating the audience`);
-      await createAudience(db, size);
-      const cli = async (what: string) =>
-        check(await runChild([bin, 'run', '--config', config], env), `cohort-sync run (${what})`);
-      const floorRun = async (what: string, query: string, send: boolean) => {
-        const args = [floor, '--db', db, '--query', query, '--concurrency', String(concurrency)];
-        if (send) args.push('--url', emulator.url, '--partner', PARTNER, '--cohort', `floor-${size}`);
-        return check(await runChild(args, env), `floor (${what})`);
-      };
-
-      log(`${size}: floor, initial`);
-      const floorInitial = await floorRun('initial', FLOOR_INITIAL_QUERY, true);
-      log(`${size}: cohort-sync, initial`);
-      const initial = await cli('initial');
-      log(`${size}: churn ${churn}%`);
-      await churnAudience(db, churn, 1);
-      log(`${size}: warehouse EXCEPT, alone and with the delta sent`);
-      const diffOnly = await floorRun('diff', exceptQuery(SCHEMA, SYNC), false);
-      const diffSend = await floorRun('diff and send', exceptQuery(SCHEMA, SYNC), true);
-      log(`${size}: cohort-sync, incremental`);
-      const incremental = await cli('incremental');
-      log(`${size}: warehouse EXCEPT with nothing changed`);
-      const noChangeDiff = await floorRun('no change', exceptQuery(SCHEMA, SYNC), false);
-      log(`${size}: cohort-sync, nothing changed`);
-      const noChange = await cli('no change');
-      results.push({ size, floorInitial, initial, diffOnly, diffSend, incremental, noChangeDiff, noChange });
-    } finally {
-      if (!values.keep) await rm(dir, { recursive: true, force: true });
-      else log(`kept ${dir}`);
+  for (const name of warehouses) {
+    for (const size of sizes) {
+      const dir = await mkdtemp(path.join(tmpdir(), `cohort-sync-bench-`));
+      const warehouse =
+        name === 'postgres'
+          ? postgresWarehouse(values.postgres, randomUUID().replace(/-/g, '').slice(0, 8))
+          : duckdbWarehouse(path.join(dir, 'warehouse.duckdb'), values['memory-limit'] || undefined);
+      try {
+        await emulator.reset();
+        results.push({ warehouse: name, size, ...(await benchOne(warehouse, size, dir, emulator.url)) });
+      } finally {
+        await warehouse.drop();
+        await rm(dir, { recursive: true, force: true });
+      }
     }
   }
 } finally {
@@ -139,5 +156,6 @@ process.stdout.write(
     node: process.version,
     concurrency,
     churn,
+    notes: skipped,
   }),
 );

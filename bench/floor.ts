@@ -4,18 +4,21 @@
  * and posts it to the cohort API in requests of 1,000 ids, with the same
  * number of requests in flight as the CLI. It imports nothing of ours.
  *
- * Usage: node floor.js --db FILE --query SQL [--url URL --partner P --cohort ID --concurrency N]
+ * Usage: node floor.js (--duckdb FILE | --postgres URL) --query SQL [--url URL --partner P --cohort ID --concurrency N]
  * The query returns (op, id) rows, op being 'add' or 'remove'. Without --url it only streams the
  * result (the warehouse's own cost). Keys come from $BRAZE_PARTNER_API_KEY and $BRAZE_DATA_IMPORT_KEY.
  * Prints one JSON line: { rows, requests }.
  */
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { Agent, request } from 'undici';
 
 const { values } = parseArgs({
   options: {
-    db: { type: 'string' },
+    duckdb: { type: 'string' },
+    postgres: { type: 'string' },
     query: { type: 'string' },
     url: { type: 'string' },
     partner: { type: 'string', default: 'bench' },
@@ -23,10 +26,42 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
   },
 });
-if (!values.db || !values.query) throw new Error('--db and --query are required');
+const query = values.query;
+if ((!values.duckdb && !values.postgres) || !query)
+  throw new Error('--duckdb or --postgres, and --query, are required');
 
-const instance = await DuckDBInstance.create(values.db);
-const connection = await instance.connect();
+/** The query result in chunks of rows, as each warehouse's client hands them over. */
+async function* duckdbRows(file: string): AsyncIterable<unknown[][]> {
+  const instance = await DuckDBInstance.create(file);
+  const connection = await instance.connect();
+  try {
+    const result = await connection.stream(query!);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) return;
+      yield chunk.getRows();
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function* postgresRows(url: string): AsyncIterable<unknown[][]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const cursor = client.query(new Cursor<unknown[]>(query!, [], { rowMode: 'array' }));
+    for (;;) {
+      const rows = await cursor.read(2048);
+      if (rows.length === 0) break;
+      yield rows;
+    }
+    await cursor.close();
+  } finally {
+    await client.end();
+  }
+}
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 const keys = {
   partner_api_key: process.env.BRAZE_PARTNER_API_KEY ?? '',
@@ -68,14 +103,11 @@ if (values.url)
     created_at: new Date().toISOString(),
   });
 
-const result = await connection.stream(values.query);
 let rows = 0;
 let adds: string[] = [];
 let removes: string[] = [];
-for (;;) {
-  const chunk = await result.fetchChunk();
-  if (chunk === null || chunk.rowCount === 0) break;
-  for (const [op, id] of chunk.getRows()) {
+for await (const chunk of values.duckdb ? duckdbRows(values.duckdb) : postgresRows(values.postgres!)) {
+  for (const [op, id] of chunk) {
     (op === 'remove' ? removes : adds).push(id as string);
     if (adds.length + removes.length === 1000) {
       await send(adds, removes);
@@ -83,11 +115,9 @@ for (;;) {
       removes = [];
     }
   }
-  rows += chunk.rowCount;
+  rows += chunk.length;
 }
 if (adds.length + removes.length > 0) await send(adds, removes);
 await Promise.all(inFlight);
 await agent.close();
-connection.closeSync();
-instance.closeSync();
 process.stdout.write(`${JSON.stringify({ rows, requests })}\n`);

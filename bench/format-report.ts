@@ -1,6 +1,7 @@
 import type { ChildRun } from './run-child.js';
 
 export interface SizeResult {
+  warehouse: string;
   size: number;
   floorInitial: ChildRun;
   initial: ChildRun;
@@ -20,6 +21,8 @@ export interface Machine {
   node: string;
   concurrency: number;
   churn: number;
+  /** Lines printed under the table (a warehouse skipped, and why). */
+  notes: string[];
 }
 
 const TARGETS = { initial: 1.3, incremental: 2, noChange5MSeconds: 10, rssMiB: 200, rssGrowth: 1.2 };
@@ -73,16 +76,30 @@ function table(rows: string[][]): string {
 /** The bench's printed result: the machine, one table of runs and references, the verdicts. */
 export function formatReport(results: SizeResult[], machine: Machine): string {
   const rows = [
-    ['members', 'run', 'cohort-sync', 'ids/s', 'reference', 'ratio', 'target', 'peak RSS', 'CPU (CLI / ref)'],
+    [
+      'warehouse',
+      'members',
+      'run',
+      'cohort-sync',
+      'ids/s',
+      'reference',
+      'ratio',
+      'target',
+      'peak RSS',
+      'CPU (CLI / ref)',
+    ],
   ];
   const verdicts: string[] = [];
   for (const r of results) {
     const n = count(r.size);
+    const w = r.warehouse;
+    const label = `${w} ${n}`;
     const initialRatio = r.initial.wallMs / r.floorInitial.wallMs;
     const incrementalRatio = r.incremental.wallMs / r.diffSend.wallMs;
     const delta = changes(r.incremental);
     rows.push(
       [
+        w,
         n,
         'initial',
         seconds(r.initial.wallMs),
@@ -94,6 +111,7 @@ export function formatReport(results: SizeResult[], machine: Machine): string {
         cpu(r.initial, r.floorInitial),
       ],
       [
+        w,
         n,
         `${machine.churn}% churn (${count(delta)} changes)`,
         seconds(r.incremental.wallMs),
@@ -105,6 +123,7 @@ export function formatReport(results: SizeResult[], machine: Machine): string {
         cpu(r.incremental, r.diffSend),
       ],
       [
+        w,
         n,
         'no change',
         seconds(r.noChange.wallMs),
@@ -117,26 +136,28 @@ export function formatReport(results: SizeResult[], machine: Machine): string {
       ],
     );
     verdicts.push(
-      `${n}: initial ${initialRatio.toFixed(2)}× the floor (≤ ${TARGETS.initial}×): ${verdict(initialRatio <= TARGETS.initial)}`,
-      `${n}: incremental ${incrementalRatio.toFixed(2)}× EXCEPT + send (≤ ${TARGETS.incremental}×): ${verdict(incrementalRatio <= TARGETS.incremental)}`,
-      `${n}: peak RSS ${mib(peak(r))} (< ${TARGETS.rssMiB} MiB): ${verdict(peak(r) < TARGETS.rssMiB * 2 ** 20)}`,
+      `${label}: initial ${initialRatio.toFixed(2)}× the floor (≤ ${TARGETS.initial}×): ${verdict(initialRatio <= TARGETS.initial)}`,
+      `${label}: incremental ${incrementalRatio.toFixed(2)}× EXCEPT + send (≤ ${TARGETS.incremental}×): ${verdict(incrementalRatio <= TARGETS.incremental)}`,
+      `${label}: peak RSS ${mib(peak(r))} (< ${TARGETS.rssMiB} MiB): ${verdict(peak(r) < TARGETS.rssMiB * 2 ** 20)}`,
     );
     if (r.size >= 5_000_000)
       verdicts.push(
-        `${n}: no-change run ${seconds(r.noChange.wallMs)} (< ${TARGETS.noChange5MSeconds} s): ${verdict(r.noChange.wallMs < TARGETS.noChange5MSeconds * 1000)}`,
+        `${label}: no-change run ${seconds(r.noChange.wallMs)} (< ${TARGETS.noChange5MSeconds} s): ${verdict(r.noChange.wallMs < TARGETS.noChange5MSeconds * 1000)}`,
       );
   }
-  if (results.length >= 2) {
-    const first = results[0]!;
-    const last = results[results.length - 1]!;
+  for (const w of new Set(results.map((r) => r.warehouse))) {
+    const runs = results.filter((r) => r.warehouse === w);
+    if (runs.length < 2) continue;
+    const first = runs[0]!;
+    const last = runs[runs.length - 1]!;
     const growth = peak(last) / peak(first);
     verdicts.push(
-      `peak RSS ${count(last.size)} / ${count(first.size)}: ${growth.toFixed(2)}× (≤ ${TARGETS.rssGrowth}×): ${verdict(growth <= TARGETS.rssGrowth)}`,
+      `${w}: peak RSS ${count(last.size)} / ${count(first.size)}: ${growth.toFixed(2)}× (≤ ${TARGETS.rssGrowth}×): ${verdict(growth <= TARGETS.rssGrowth)}`,
     );
   }
   const stepLines = results.flatMap((r) =>
     (['initial', 'incremental', 'noChange'] as const).map(
-      (run) => `${count(r.size)} ${run}: ${steps(r[run])}`,
+      (run) => `${r.warehouse} ${count(r.size)} ${run}: ${steps(r[run])}`,
     ),
   );
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
@@ -145,6 +166,7 @@ export function formatReport(results: SizeResult[], machine: Machine): string {
     `load average (1, 5, 15 min) before ${load(machine.loadBefore)}, after ${load(machine.loadAfter)}`,
     '',
     table(rows),
+    ...machine.notes,
     '',
     ...verdicts,
     '',
