@@ -21,11 +21,18 @@ export interface SendTotals {
  * confirmed batches, one write at a time, so a long run's snapshot keeps up
  * with Braze instead of waiting for the end. A write that fails puts its
  * batches back: they are written with the next one, or the final one.
+ *
+ * Writes start at most once per `minIntervalMs` (and one is queued at most):
+ * against an endpoint faster than Braze's limit, batches are confirmed faster
+ * than one checkpoint per 100 is worth, and each costs a commit. At Braze's
+ * own ceiling (~69 requests/s) 100 batches take longer than a second anyway.
  */
 export class Checkpoints {
   readonly totals: SendTotals = { added: 0, removed: 0, failed: 0, confirmedBatches: 0, failedBatches: 0 };
   private pending: PendingBatches = { confirmed: [], failed: [] };
   private writing: Promise<void> = Promise.resolve();
+  private queued = false;
+  private lastWriteAt: number;
   lastError: unknown;
   /** The error of the first batch that failed, for the run's summary. */
   firstFailure: string | undefined;
@@ -33,14 +40,25 @@ export class Checkpoints {
   constructor(
     private readonly write: (batches: PendingBatches, totals: SendTotals) => Promise<void>,
     private readonly every: number,
-  ) {}
+    private readonly minIntervalMs = 0,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.lastWriteAt = now();
+  }
 
   confirm(result: BatchResult): void {
     this.totals.added += result.adds;
     this.totals.removed += result.removes;
     this.totals.confirmedBatches++;
     this.pending.confirmed.push(result);
-    if (this.pending.confirmed.length >= this.every) this.writing = this.writing.then(() => this.flush());
+    if (
+      !this.queued &&
+      this.pending.confirmed.length >= this.every &&
+      this.now() - this.lastWriteAt >= this.minIntervalMs
+    ) {
+      this.queued = true;
+      this.writing = this.writing.then(() => this.flush());
+    }
   }
 
   fail(result: FailedBatch): void {
@@ -59,6 +77,8 @@ export class Checkpoints {
   }
 
   private async flush(): Promise<void> {
+    this.queued = false;
+    this.lastWriteAt = this.now();
     const batches = this.pending;
     if (batches.confirmed.length === 0 && batches.failed.length === 0) return;
     this.pending = { confirmed: [], failed: [] };

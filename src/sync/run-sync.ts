@@ -68,6 +68,8 @@ export interface RunSyncOptions {
   sample?: number;
   /** Confirmed batches between snapshot checkpoints. Default 100 (100,000 changes). */
   checkpointEvery?: number;
+  /** Least time between the starts of two checkpoint writes. Default 1,000 ms. */
+  checkpointMinIntervalMs?: number;
 }
 
 export interface MemberKey {
@@ -363,6 +365,7 @@ class SyncRun {
     const checkpoints = new Checkpoints(
       (batches, totals) => this.applyBatches(batches, totals),
       this.options.checkpointEvery ?? 100,
+      this.options.checkpointMinIntervalMs ?? 1000,
     );
     this.log.info(`sending ${changes} changes to cohort ${this.sync.cohort_id}`);
     const summary = await sendBatches({
