@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { SqlCapabilities, Source, StatementRunner } from '../sources/source.js';
-import { WarehouseError } from '../errors.js';
+import { WarehouseError, errorMessage } from '../errors.js';
 import { lockKey } from './lock-key.js';
 
 interface MigrationContext {
@@ -191,9 +191,11 @@ async function createVersionTable(
         .compile(),
     );
   } catch (error) {
-    const cause = schemaError ?? error;
+    // The schema's own failure matters only when the schema is missing; otherwise the table's says why.
+    const missing = schemaError !== undefined && /does not exist|not found/i.test(errorMessage(error));
+    const cause = missing ? schemaError : error;
     throw new WarehouseError(
-      `cannot create the state schema "${schema}": ${(cause as Error).message}. ` +
+      `cannot create the state schema "${schema}": ${errorMessage(cause)}. ` +
         'cohort-sync needs permission to create tables in that schema (see docs/warehouses.md)',
       { code: 'STATE_SCHEMA', cause },
     );

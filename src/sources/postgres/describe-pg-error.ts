@@ -55,11 +55,6 @@ export function describePgError(error: unknown, context: PgErrorContext): unknow
   if (code === '3D000') {
     return warehouseError(`PostgreSQL at ${context.server}: ${message}`, 'WAREHOUSE_CONNECTION');
   }
-  if (code === '42501') {
-    return warehouseError(
-      `${message} (SQLSTATE 42501); the role needs CREATE on the state schema and SELECT on the audience tables (docs/warehouses.md)`,
-      'WAREHOUSE_PERMISSION',
-    );
-  }
+  if (code === '42501') return warehouseError(`${message} (SQLSTATE 42501)`, 'WAREHOUSE_PERMISSION');
   return warehouseError(code ? `${message} (SQLSTATE ${code})` : message, 'WAREHOUSE_ERROR');
 }
