@@ -208,7 +208,11 @@ class SyncRun {
         return await this.deliver();
       } catch (error) {
         this.log.error(errorMessage(error));
-        return await this.finish('failed', errorMessage(error));
+        return await this.finish('failed', errorMessage(error)).catch((recordError: unknown) => {
+          // The warehouse could not take the failure either (connection gone): report the cause, not the echo.
+          this.log.error(`could not record the failure in sync_runs: ${errorMessage(recordError)}`);
+          throw error;
+        });
       } finally {
         await this.dropStageTables().catch((error: unknown) =>
           this.log.warn(`could not drop stage tables: ${errorMessage(error)}`),
@@ -502,7 +506,11 @@ class SyncRun {
     if (pending) {
       await this.applyBatches(pending, this.report, final);
     } else {
-      await this.audit.update(this.runId, final, true);
+      // An UPDATE to absolute values: safe to repeat once when the connection it used had just died.
+      await this.audit.update(this.runId, final, true).catch((error: unknown) => {
+        if (!(error instanceof CohortSyncError && error.retryable)) throw error;
+        return this.audit.update(this.runId, final, true);
+      });
     }
     const line =
       `${status}: +${this.report.added} −${this.report.removed}` +
