@@ -144,3 +144,13 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** A saved plan cannot be applied as it is (`run --plan-id`): stale, unknown or not saved. Nothing was sent. */
+export class PlanRefusedError extends CohortSyncError {
+  readonly planId: string;
+
+  constructor(planId: string, reason: string) {
+    super(`plan ${planId} was not applied: ${reason}`, { code: 'PLAN_REFUSED' });
+    this.planId = planId;
+  }
+}

@@ -7,6 +7,11 @@ export function summaryLine(report: SyncReport): string {
     ? `would add ${report.to_add}, remove ${report.to_remove}`
     : `+${report.added} −${report.removed}${report.failed ? `, ${report.failed} failed` : ''}`;
   const detail = `rows ${report.query_rows}, skipped ${skipped}, cohort ${report.snapshot_size + report.added - report.removed}, requests ${report.requests}, retries ${report.retries}`;
-  const error = report.error ? `\n  ${report.error}` : '';
+  const left = report.to_add + report.to_remove - report.added - report.removed - report.failed;
+  const limited =
+    report.status === 'succeeded' && !report.dry_run && left > 0
+      ? `\n  ${left} more change(s) left for the next run (--limit)`
+      : '';
+  const error = report.error ? `\n  ${report.error}` : limited;
   return `${report.sync}: ${report.status}${report.dry_run ? ' (dry run)' : ''}, ${counts} (${detail}) run ${report.run_id}${error}`;
 }

@@ -66,8 +66,13 @@ export function changeCountsQuery(input: ChangeInput): CompiledQuery {
     .compile();
 }
 
-/** Records every change of the run in sync_changes as `not_sent`; statuses move as Braze confirms. */
-export function recordChangesStatement(input: ChangeInput & { runId: string }): CompiledQuery {
+/**
+ * Records every change of the run in sync_changes as `not_sent`; statuses move as Braze confirms.
+ * A saved plan records its changes as `planned` instead (`plan --save`).
+ */
+export function recordChangesStatement(
+  input: ChangeInput & { runId: string; status?: 'not_sent' | 'planned' },
+): CompiledQuery {
   const { db, schema, tables } = input;
   return db
     .insertInto(qualified(schema, 'sync_changes'))
@@ -94,7 +99,7 @@ export function recordChangesStatement(input: ChangeInput & { runId: string }): 
           'id',
           'alias_label',
           'batch',
-          sql.lit('not_sent').as('status'),
+          sql.lit(input.status ?? 'not_sent').as('status'),
           sql`CAST(NULL AS ${sql.raw(input.caps.textType)})`.as('error'),
           sql`CURRENT_TIMESTAMP`.as('created_at'),
         ]),

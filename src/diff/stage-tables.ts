@@ -9,6 +9,8 @@ export interface StageTables {
   members: string;
   /** The run's changes (adds and removes), numbered into batches. */
   changes: string;
+  /** Scratch copy of the first changes while `run --limit` cuts the changes table down. */
+  limited: string;
 }
 
 export function stageTables(runId: string, schema: string): StageTables {
@@ -16,7 +18,12 @@ export function stageTables(runId: string, schema: string): StageTables {
     .replace(/[^a-zA-Z0-9]/g, '')
     .slice(0, 20)
     .toLowerCase();
-  return { schema, members: `stage_${key}_members`, changes: `stage_${key}_changes` };
+  return {
+    schema,
+    members: `stage_${key}_members`,
+    changes: `stage_${key}_changes`,
+    limited: `stage_${key}_limited`,
+  };
 }
 
 /** The schema a run's stage tables go in: the state schema unless the warehouse keeps them elsewhere. */

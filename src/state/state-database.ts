@@ -13,7 +13,8 @@ export interface StateDatabase {
 
 export type IdType = 'external_id' | 'device_id' | 'alias';
 export type ChangeOp = 'add' | 'remove';
-export type ChangeStatus = 'sent' | 'failed' | 'not_sent';
+/** `planned`: a change of a plan saved with `plan --save`, not sent by that dry run. */
+export type ChangeStatus = 'sent' | 'failed' | 'not_sent' | 'planned';
 export type RunStatus =
   'running' | 'succeeded' | 'partial' | 'failed' | 'aborted' | 'abandoned' | 'interrupted' | 'skipped';
 export type RunTrigger = 'manual' | 'schedule';

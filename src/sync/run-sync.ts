@@ -8,6 +8,7 @@ import {
 } from '../diff/apply-statements.js';
 import { batchRanges } from '../diff/batch-ranges.js';
 import {
+  MAX_IDS_PER_REQUEST,
   changeCountsQuery,
   recordChangesStatement,
   sampleChangesQuery,
@@ -23,6 +24,7 @@ import {
   type Verdict,
 } from '../diff/stage-statements.js';
 import { stageSchemaFor, stageTables, type StageTables } from '../diff/stage-tables.js';
+import { limitChangesStatements } from '../diff/limit-statements.js';
 import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SendResult } from '../sink/braze-client.js';
@@ -35,6 +37,7 @@ import { crashTestPause } from './crash-test-pause.js';
 import { Checkpoints, type PendingBatches, type SendTotals } from './checkpoints.js';
 import { guardrailViolation } from './guardrails.js';
 import { outgoingBatches } from './outgoing-batches.js';
+import { stageSavedPlan } from './saved-plan.js';
 import { sendBatches, type SendSummary } from './send-batches.js';
 import type { SyncEvent, SyncEventHandler } from './sync-events.js';
 
@@ -70,6 +73,12 @@ export interface RunSyncOptions {
   checkpointEvery?: number;
   /** Least time between the starts of two checkpoint writes. Default 1,000 ms. */
   checkpointMinIntervalMs?: number;
+  /** With dryRun: save the changes as a plan (sync_changes rows with status `planned`; plan id = run id). */
+  savePlan?: boolean;
+  /** Send exactly this saved plan instead of diffing, if the snapshot has not moved since it was made. */
+  planId?: string;
+  /** Send at most this many changes; the snapshot records just those, the next run sends the rest. */
+  limit?: number;
 }
 
 export interface MemberKey {
@@ -147,6 +156,8 @@ class SyncRun {
   private lockLost: AbortSignal | undefined;
   /** The highest batch number of this run's changes (-1 when none). */
   private lastBatch = -1;
+  /** Changes this run sends: all of them, or the first `limit`. */
+  private toSend = 0;
 
   constructor(
     private readonly env: SyncEnvironment,
@@ -196,13 +207,18 @@ class SyncRun {
       await this.audit.start({ ...this.runRow(), dry_run: this.dryRun });
       this.emit({ type: 'run_started', sync: this.sync.name, run_id: this.runId, dry_run: this.dryRun });
       try {
-        await this.stageAndDiff();
+        await (this.options.planId ? this.stagePlan(this.options.planId) : this.stageAndDiff());
+        await this.applyLimit();
         const violation = this.options.allowMassRemoval
           ? undefined
           : guardrailViolation(this.guardrailInput(), this.sync.guardrails);
         if (violation) return await this.finish('aborted', `guardrail: ${violation}`);
         if (this.dryRun) {
           if (this.options.sample) this.report.samples = await this.samples(this.options.sample);
+          if (this.options.savePlan)
+            await this.env.source.execute(
+              recordChangesStatement({ ...this.changeInput(), runId: this.runId, status: 'planned' }),
+            );
           return await this.finish('succeeded', null);
         }
         return await this.deliver();
@@ -308,6 +324,50 @@ class SyncRun {
     });
   }
 
+  /** `run --plan-id`: the saved plan's changes instead of a fresh diff, refused if the snapshot moved since. */
+  private async stagePlan(planId: string): Promise<void> {
+    this.log.info(`applying saved plan ${planId}`);
+    await this.forgetSnapshotOfOtherCohort();
+    const counts = await stageSavedPlan({
+      ...this.env,
+      sync: this.sync,
+      tables: this.tables,
+      runId: this.runId,
+      planId,
+    });
+    for (const row of await this.env.source.execute<{ last_batch: number }>(
+      changeCountsQuery(this.changeInput()),
+    ))
+      this.lastBatch = Math.max(this.lastBatch, Number(row.last_batch));
+    const [snapshot] = await this.env.source.execute<{ members: number }>(
+      snapshotSizeQuery({ ...this.sqlInput(''), syncName: this.sync.name }),
+    );
+    Object.assign(this.report, counts, { snapshot_size: Number(snapshot?.members ?? 0) });
+    await this.audit.update(this.runId, this.countsProgress());
+    const { query_rows, members, to_add, to_remove } = this.report;
+    this.emit({
+      type: 'diff_computed',
+      sync: this.sync.name,
+      run_id: this.runId,
+      query_rows,
+      members,
+      to_add,
+      to_remove,
+    });
+  }
+
+  /** `run --limit N`: keep only the first N changes in the changes table, so only they are sent and applied. */
+  private async applyLimit(): Promise<void> {
+    const total = this.report.to_add + this.report.to_remove;
+    const { limit } = this.options;
+    this.toSend = limit === undefined ? total : Math.min(total, limit);
+    if (this.toSend === total || this.dryRun) return;
+    this.log.info(`sending ${this.toSend} of ${total} changes (--limit); the next run sends the rest`);
+    this.lastBatch = Math.ceil(this.toSend / MAX_IDS_PER_REQUEST) - 1;
+    for (const statement of limitChangesStatements({ ...this.changeInput(), limit: this.toSend }))
+      await this.inWarehouse('limiting the changes', () => this.env.source.execute(statement));
+  }
+
   /** A changed cohort_id starts a new, empty cohort in Braze; the old snapshot describes the old one. */
   private async forgetSnapshotOfOtherCohort(): Promise<void> {
     this.previousCohort = await this.audit.lastDeliveredCohort(this.sync.name);
@@ -361,7 +421,7 @@ class SyncRun {
   /** Sends the changes and applies what Braze confirmed; the snapshot never gets ahead of Braze. */
   private async deliver(): Promise<SyncReport> {
     const { source } = this.env;
-    const changes = this.report.to_add + this.report.to_remove;
+    const changes = this.toSend;
     await this.ensureCohort(changes);
     if (changes === 0) return this.finish('succeeded', null);
 
@@ -567,7 +627,7 @@ class SyncRun {
   }
 
   private async dropStageTables(tables: StageTables = this.tables): Promise<void> {
-    for (const table of [tables.members, tables.changes]) {
+    for (const table of [tables.members, tables.changes, tables.limited]) {
       await this.env.source.execute(dropTableStatement({ ...this.sqlInput(table), schema: tables.schema }));
     }
   }

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
-import { runSyncs } from '../../sync/run-syncs.js';
-import { configOption, syncOption, type CliContext } from '../cli-context.js';
+import type { Config } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import { SavedPlans } from '../../state/saved-plans.js';
+import { runSyncs, withWarehouse } from '../../sync/run-syncs.js';
+import { configOption, syncOption, toCount, type CliContext } from '../cli-context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { summaryLine } from '../format-report.js';
 
@@ -10,6 +13,8 @@ interface RunOptions {
   dryRun?: boolean;
   allowMassRemoval?: boolean;
   quiet?: boolean;
+  limit?: number;
+  planId?: string;
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -21,8 +26,15 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'compute and audit the changes without sending them')
     .option('--allow-mass-removal', 'override the guardrails for this run')
     .option('-q, --quiet', 'print only the summary line of each sync')
+    .option('--limit <n>', 'send at most N changes per sync; the next run sends the rest', toCount)
+    .option(
+      '--plan-id <id>',
+      'send exactly the plan saved by `plan --save`, if the snapshot has not moved since',
+    )
     .action(async (opts: RunOptions) => {
       const config = await ctx.load(opts.config);
+      const syncs = opts.planId ? await planSync(config, opts) : opts.sync;
+      if (opts.limit === 0) throw new UsageError('--limit must be at least 1');
       const stop = new AbortController();
       const onSignal = () => {
         ctx.io.err(
@@ -35,9 +47,11 @@ export function registerRun(program: Command, ctx: CliContext): void {
       process.once('SIGTERM', onSignal);
       try {
         const reports = await runSyncs(config, {
-          syncs: opts.sync,
+          syncs,
           dryRun: opts.dryRun,
           allowMassRemoval: opts.allowMassRemoval,
+          limit: opts.limit,
+          planId: opts.planId,
           logger: ctx.logger(opts.quiet),
           signal: stop.signal,
         });
@@ -48,4 +62,29 @@ export function registerRun(program: Command, ctx: CliContext): void {
         process.off('SIGTERM', onSignal);
       }
     });
+}
+
+/** The sync a saved plan belongs to; a plan id that names no plan, or flags that would change it, are usage errors. */
+async function planSync(config: Config, opts: RunOptions): Promise<string[]> {
+  const planId = opts.planId!;
+  if (opts.limit !== undefined || opts.dryRun)
+    throw new UsageError(
+      '--plan-id sends exactly the saved plan; it cannot be combined with --limit or --dry-run',
+    );
+  const plan = await withWarehouse(config, (source) =>
+    new SavedPlans(source, config.state.schema).find(planId),
+  );
+  if (!plan)
+    throw new UsageError(
+      `no plan ${planId} in ${config.state.schema}.sync_runs; make one with cohort-sync plan --save`,
+    );
+  if (!config.syncs.some((sync) => sync.name === plan.sync_name))
+    throw new UsageError(
+      `plan ${planId} is for sync "${plan.sync_name}", which ${config.file} does not define`,
+    );
+  if (opts.sync.length > 0 && !opts.sync.every((name) => name === plan.sync_name))
+    throw new UsageError(
+      `plan ${planId} is for sync "${plan.sync_name}"; drop --sync, the plan names its sync`,
+    );
+  return [plan.sync_name];
 }

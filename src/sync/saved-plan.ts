@@ -1,0 +1,108 @@
+import type { SyncConfig } from '../config/types.js';
+import { plannedCountQuery, planConflictsQuery, stagePlanStatement } from '../diff/plan-statements.js';
+import type { StageTables } from '../diff/stage-tables.js';
+import { PlanRefusedError } from '../errors.js';
+import type { Source } from '../sources/source.js';
+import { SavedPlans } from '../state/saved-plans.js';
+import type { SyncRunRow } from '../state/state-database.js';
+
+export interface SavedPlanContext {
+  source: Source;
+  schema: string;
+  sync: SyncConfig;
+  tables: StageTables;
+  /** The run applying the plan. */
+  runId: string;
+  planId: string;
+}
+
+/** The audience counts a saved plan was made from, as the applying run reports them. */
+export interface PlanCounts {
+  query_rows: number;
+  skipped_null: number;
+  skipped_duplicate: number;
+  skipped_invalid: number;
+  skip_reasons: string | null;
+  members: number;
+  to_add: number;
+  to_remove: number;
+}
+
+/**
+ * Checks that a plan saved with `plan --save` can be applied exactly — it
+ * belongs to this sync and cohort, its changes are still stored, and no run
+ * changed the snapshot since it was made — and stages its changes, batch
+ * numbers included, as this run's changes table. Refuses with the reason
+ * and what to do otherwise; nothing is sent then.
+ */
+export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts> {
+  const { source, schema, sync, planId } = ctx;
+  const refuse = (reason: string): never => {
+    throw new PlanRefusedError(planId, reason);
+  };
+  const plans = new SavedPlans(source, schema);
+  const plan = await plans.find(planId);
+  const again = `make a new one with: cohort-sync plan --sync ${sync.name} --save`;
+  if (!plan) return refuse(`there is no run with this id in sync_runs; ${again}`);
+  if (plan.sync_name !== sync.name) refuse(`it is a plan of sync "${plan.sync_name}", not "${sync.name}"`);
+  if (!plan.dry_run || plan.status !== 'succeeded')
+    refuse(
+      `run ${planId} is not a saved plan (a ${plan.dry_run ? 'dry run' : 'run'} that ${plan.status}); ${again}`,
+    );
+  if (plan.cohort_id !== sync.cohort_id)
+    refuse(
+      `it was made for cohort ${plan.cohort_id}, and the config now sends to ${sync.cohort_id}; ${again}`,
+    );
+
+  const counts = planCounts(plan);
+  const [stored] = await source.execute<{ changes: number }>(
+    plannedCountQuery({ ...ctx, caps: source.capabilities, db: source.db }),
+  );
+  const planned = Number(stored?.changes ?? 0);
+  if (planned !== counts.to_add + counts.to_remove) {
+    refuse(
+      planned === 0
+        ? `its changes were not saved (plan without --save); ${again}`
+        : `only ${planned} of its ${counts.to_add + counts.to_remove} changes are still in sync_changes (kept state.retention_days days); ${again}`,
+    );
+  }
+  const moved = await plans.snapshotChangedSince(sync.name, planId, ctx.runId);
+  if (moved) {
+    refuse(
+      `the snapshot moved since the plan was made: run ${moved.run_id} (${moved.status}, started ${new Date(moved.started_at).toISOString()}) ` +
+        `applied +${Number(moved.added)} −${Number(moved.removed)}; ${again}`,
+    );
+  }
+  const [conflicts] = await source.execute<{ conflicts: number }>(
+    planConflictsQuery({ db: source.db, caps: source.capabilities, schema, planId, syncName: sync.name }),
+  );
+  if (Number(conflicts?.conflicts ?? 0) > 0) {
+    refuse(
+      `${Number(conflicts?.conflicts)} of its changes no longer fit the snapshot (adds of members it holds or removes of members it lacks); ${again}`,
+    );
+  }
+  await source.execute(
+    stagePlanStatement({ db: source.db, caps: source.capabilities, schema, planId, tables: ctx.tables }),
+  );
+  return counts;
+}
+
+function planCounts(plan: SyncRunRow): PlanCounts {
+  const n = (value: number | null) => Number(value ?? 0);
+  const [rows, none, duplicate, invalid] = [
+    plan.query_rows,
+    plan.skipped_null,
+    plan.skipped_duplicate,
+    plan.skipped_invalid,
+  ].map(n) as [number, number, number, number];
+  return {
+    query_rows: rows,
+    skipped_null: none,
+    skipped_duplicate: duplicate,
+    skipped_invalid: invalid,
+    skip_reasons: plan.skip_reasons,
+    members: rows - none - duplicate - invalid,
+    to_add: n(plan.to_add),
+    to_remove: n(plan.to_remove),
+  };
+}
