@@ -59,7 +59,9 @@ describe('cohort-sync init', () => {
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     const plan = await mainCli(['plan', '--config', config, '--json']);
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toMatch(/"to_add": 10/);
+    expect(JSON.parse(plan.stdout)).toMatchObject({
+      syncs: [{ verdict: 'ok', changes: { add: 10, remove: 0 } }],
+    });
   });
 
   it('never overwrites without --force, and names the files it kept', async () => {
