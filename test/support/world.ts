@@ -48,7 +48,9 @@ export class World {
   /** All state tables as text. */
   async auditText(): Promise<string> {
     const tables = ['sync_runs', 'sync_changes', 'sync_locks', 'cohort_snapshot'];
-    const dumps = await Promise.all(tables.map((t) => this.query(`SELECT * FROM $state.${t}`)));
+    // One after another: opening one DuckDB file several times at once in one process conflicts.
+    const dumps = [];
+    for (const table of tables) dumps.push(await this.query(`SELECT * FROM $state.${table}`));
     return JSON.stringify(dumps);
   }
 
