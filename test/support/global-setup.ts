@@ -28,7 +28,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!probe.ok) {
     console.warn(
       `\n⚠ PostgreSQL suite SKIPPED: no server at ${TEST_POSTGRES_URL} (${probe.reason}). ` +
-        'To run it, start PostgreSQL there with trust auth and a database "test", or set COHORT_SYNC_TEST_POSTGRES_URL.\n',
+        'To run it: start PostgreSQL on 127.0.0.1:5432 with trust auth and a database "test" ' +
+        '(or point COHORT_SYNC_TEST_POSTGRES_URL at a server), then npm test.\n',
     );
   }
   // Other runs may share the server: each run names its schemas cs_<run>_… and drops only those.
