@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResult } from '@duckdb/node-api';
 import { Kysely, sql, type CompiledQuery, type Dialect, type DialectAdapter, type Driver } from 'kysely';
 import { DuckDbDialect } from 'kysely-duckdb';
 import { WarehouseError } from '../../errors.js';
@@ -76,14 +76,23 @@ export class DuckDbSource implements Source {
 
   async *stream(query: CompiledQuery): AsyncIterable<unknown[][]> {
     const connection = await this.instance.connect();
+    let result: DuckDBResult | undefined;
+    let finished = false;
     try {
-      const result = await connection.stream(query.sql, query.parameters as never);
+      result = await connection.stream(query.sql, query.parameters as never);
       for (;;) {
         const chunk = await result.fetchChunk();
-        if (chunk === null || chunk.rowCount === 0) return;
+        if (chunk === null || chunk.rowCount === 0) {
+          finished = true;
+          return;
+        }
         yield chunk.getRows();
       }
     } finally {
+      // A streaming result left unread keeps the database instance alive until it is garbage-collected
+      // (the node API cannot close a result), and the next open of this file in this process waits for
+      // that — tens of seconds after a run stopped early. Reading the rest releases it; it is local and fast.
+      if (result && !finished) await drain(result).catch(() => undefined);
       connection.closeSync();
     }
   }
@@ -130,6 +139,13 @@ function duckDbDialect(instance: DuckDBInstance, driver: Driver): Dialect {
     createIntrospector: (db) => base.createIntrospector(db as never),
     createDriver: () => driver,
   };
+}
+
+async function drain(result: DuckDBResult): Promise<void> {
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (chunk === null || chunk.rowCount === 0) return;
+  }
 }
 
 /** DuckDB locks a database file per process; say which process holds it and what to do. */
