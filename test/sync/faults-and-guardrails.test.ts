@@ -1,68 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
+import type { FaultSettings } from '../../src/emulator/faults.js';
 import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
-import { ENGINES, type TestEngine } from '../support/engines.js';
+import { ENGINES } from '../support/engines.js';
+import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
-/** Users user-1 … user-N (2,500: three requests per full sync). */
-function audienceSql(engine: TestEngine, schema: string, upTo: number): string[] {
-  return [
-    `DROP TABLE IF EXISTS ${schema}.audience`,
-    `CREATE TABLE ${schema}.audience AS ${engine.userIds(1, upTo)}`,
-  ];
-}
+const FAST_RETRY = 'retry: { max_attempts: 6, base_delay_ms: 5, max_delay_ms: 50, max_elapsed_seconds: 30 }';
+
+/** Random faults of every kind, all at once; each seed is a different, repeatable storm. */
+const storm = (seed: number): FaultSettings => ({
+  server_error_rate: 0.2,
+  locked_rate: 0.05,
+  rate_limit_rate: 0.15,
+  retry_after_seconds: 0,
+  drop_rate: 0.05,
+  drop_after_apply_rate: 0.05,
+  seed,
+});
 
 describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;
-  const expected = (from: number, to: number) =>
+  let desired: string[] = [];
+  const COHORT = 'cohort-sync-storm';
+
+  const users = (from: number, to: number) =>
     Array.from({ length: to - from + 1 }, (_, i) => `external_id:user-${from + i}`).sort();
+  async function setAudience(from: number, to: number): Promise<void> {
+    await world.warehouse.exec(
+      `DELETE FROM ${data}.audience`,
+      ...(to >= from ? [`INSERT INTO ${data}.audience ${engine.userIds(from, to)}`] : []),
+    );
+    desired = users(from, to);
+  }
+  /** The same warehouse and sync with other `braze:` settings (its own retry policy, or the fast one). */
+  const withBraze = (extra: string) =>
+    new World(
+      world.dir,
+      world.warehouse,
+      braze,
+      world.syncs,
+      extra.includes('retry:') ? extra : `${FAST_RETRY}\n  ${extra}`,
+    );
 
   beforeAll(async () => {
     const dir = await tempDir();
     braze = await emulator({ allUsersExist: true });
     const warehouse = engine.isolate(dir);
     data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(`CREATE SCHEMA IF NOT EXISTS ${data}`, ...audienceSql(engine, data, 2500));
+    await warehouse.exec(
+      `CREATE SCHEMA IF NOT EXISTS ${data}`,
+      `CREATE TABLE ${data}.audience (external_id TEXT)`,
+    );
     world = new World(dir, warehouse, braze, [
       { name: 'storm', query: `SELECT external_id FROM ${data}.audience` },
     ]);
+    await setAudience(1, 2500);
   });
 
-  it('a 503/429/423/dropped-connection storm either succeeds or records failed batches, and the next clean run converges', async () => {
-    braze.state.faults.configure({
-      server_error_rate: 0.25,
-      rate_limit_rate: 0.15,
-      retry_after_seconds: 0,
-      locked_rate: 0.05,
-      drop_rate: 0.05,
-      drop_after_apply_rate: 0.05,
-      seed: 7,
-    });
-    const stormy = await world.runOne();
-    expect(['succeeded', 'partial', 'failed']).toContain(stormy.status);
-    expect(stormy.retries).toBeGreaterThan(0);
-    const [audit] = await world.query(
-      `SELECT retries, added, failed FROM $state.sync_runs WHERE run_id = '${stormy.run_id}'`,
-    );
-    expect(audit).toEqual({ retries: stormy.retries, added: stormy.added, failed: stormy.failed });
-    // Invariant 1: the snapshot never claims a member Braze does not hold.
-    const snapshot = await world.query<{ id: string }>(
-      `SELECT id FROM $state.cohort_snapshot WHERE sync_name = 'storm'`,
-    );
-    const inBraze = new Set(cohortMembers(braze, 'cohort-sync-storm'));
-    expect(snapshot.filter((row) => !inBraze.has(`external_id:${row.id}`))).toEqual([]);
+  it.each([7, 8, 9, 10])(
+    'storm (seed %i) of 5xx, 423, 429, dropped connections: the run succeeds or records its failed batches; the snapshot claims nothing unexplained; one clean run converges',
+    async (seed) => {
+      const shift = (seed - 7) * 600; // each storm removes 600 members and adds 600
+      await setAudience(1 + shift, 2500 + shift);
+      braze.state.faults.configure(storm(seed));
+      const stormy = await world.runOne();
+      expect(['succeeded', 'partial', 'failed']).toContain(stormy.status);
+      expect(stormy.retries).toBeGreaterThan(0);
+      const [audit] = await world.query(
+        `SELECT status, requests, retries, added, removed, failed FROM $state.sync_runs WHERE run_id = '${stormy.run_id}'`,
+      );
+      const { status, requests, retries, added, removed, failed } = stormy;
+      expect(audit).toEqual({ status, requests, retries, added, removed, failed });
+      // Every attempt the client made reached the emulator, retries included.
+      expect(braze.state.history.filter((r) => r.fault !== undefined).length).toBeGreaterThan(0);
 
+      const changes = await world.query<{ status: string; n: number; errors: number }>(
+        `SELECT status, COUNT(*) AS n, COUNT(error) AS errors FROM $state.sync_changes WHERE run_id = '${stormy.run_id}' GROUP BY status ORDER BY status`,
+      );
+      const byStatus = Object.fromEntries(changes.map((row) => [row.status, row]));
+      expect(Number(byStatus.sent?.n ?? 0)).toBe(added + removed);
+      expect(Number(byStatus.failed?.n ?? 0)).toBe(failed);
+      expect(Number(byStatus.failed?.errors ?? 0)).toBe(failed); // every failed change says why
+      if (stormy.status !== 'succeeded') expect(stormy.error).toBeTruthy();
+      expect(await unexplainedDifferences(world, braze, 'storm', COHORT, [stormy.run_id])).toEqual({
+        snapshotOnly: [],
+        brazeOnly: [],
+      });
+
+      braze.state.faults.configure({});
+      const clean = await world.runOne();
+      expect(clean.status).toBe('succeeded');
+      expect(cohortMembers(braze, COHORT)).toEqual(desired);
+      expect(await snapshotMembers(world, 'storm')).toEqual(desired);
+    },
+  );
+
+  it('a requests-per-hour ceiling: 429s with Retry-After are waited out, counted as retries, and the run completes', async () => {
+    await setAudience(1, 6000);
+    const before = braze.state.history.length;
+    braze.state.faults.configure({ requests_per_hour: 3, rate_window_seconds: 1, membership_only: true });
+    const report = await world.runOne();
     braze.state.faults.configure({});
-    const clean = await world.runOne();
-    expect(clean.status).toBe('succeeded');
-    expect(cohortMembers(braze, 'cohort-sync-storm')).toEqual(expected(1, 2500));
+    const ceiling = braze.state.history.slice(before).filter((r) => r.fault === 'requests_per_hour');
+    expect(ceiling.length).toBeGreaterThan(0);
+    expect(report).toMatchObject({ status: 'succeeded', retries: ceiling.length });
+    expect(report.requests).toBe(braze.state.history.length - before);
+    expect(cohortMembers(braze, COHORT)).toEqual(desired);
+  });
+
+  it('latency spikes past the request timeout: timed-out requests are retried, and what Braze applied late is re-sent or confirmed', async () => {
+    await setAudience(2001, 7000);
+    const spiky = withBraze('timeout_seconds: 0.2');
+    // Short spikes at random, and one long one past the timeout (undici checks timeouts about once a
+    // second, so "past" means well past); the timed-out request is still applied by Braze, late.
+    braze.state.faults.configure({
+      script: [{ kind: 'latency', ms: 1500 }],
+      latency_spike_rate: 0.3,
+      latency_spike_ms: 50,
+      membership_only: true,
+      seed: 3,
+    });
+    const before = braze.state.history.length;
+    const report = await spiky.runOne();
+    expect(report.retries).toBeGreaterThanOrEqual(1);
+    expect(['succeeded', 'partial', 'failed']).toContain(report.status);
+    while (braze.state.history.length - before < report.requests) await sleep(20); // the late one lands
+    expect(await unexplainedDifferences(world, braze, 'storm', COHORT, [report.run_id])).toEqual({
+      snapshotOnly: [],
+      brazeOnly: [],
+    });
+    braze.state.faults.configure({});
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded' });
+    expect(cohortMembers(braze, COHORT)).toEqual(desired);
+  });
+
+  it('retries are bounded by count: 3 attempts a request, and the run stops after 3 batches failed in a row', async () => {
+    await setAudience(2001, 12000); // 5,000 adds: 5 requests
+    const bounded = withBraze(
+      'concurrency: 1\n  retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 5 }',
+    );
+    const before = membershipRequests(braze).length;
+    braze.state.faults.configure({ server_error_rate: 1, membership_only: true });
+    const report = await bounded.runOne();
+    braze.state.faults.configure({});
+    expect(membershipRequests(braze).length - before).toBe(9); // 3 batches × 3 attempts, then it stops
+    // 9 membership attempts and the cohort create
+    expect(report).toMatchObject({ status: 'failed', added: 0, failed: 3000, requests: 10, retries: 6 });
+    expect(report.error).toMatch(/Braze server error \(503\).*stopped with 2000 changes not sent/);
+    const rows = await world.query(
+      `SELECT status, COUNT(*) AS n FROM $state.sync_changes WHERE run_id = '${report.run_id}' GROUP BY status ORDER BY status`,
+    );
+    expect(rows).toEqual([
+      { status: 'failed', n: 3000 },
+      { status: 'not_sent', n: 2000 },
+    ]);
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded', added: 5000 });
+  });
+
+  it('retries are bounded by time: a 429 asking for longer than max_elapsed_seconds is not waited for', async () => {
+    await setAudience(2001, 15000); // 3,000 adds: 3 requests
+    const bounded = withBraze('concurrency: 1\n  retry: { max_attempts: 10, max_elapsed_seconds: 1 }');
+    const before = membershipRequests(braze).length;
+    braze.state.faults.configure({ rate_limit_rate: 1, retry_after_seconds: 30, membership_only: true });
+    const report = await bounded.runOne();
+    braze.state.faults.configure({});
+    expect(report).toMatchObject({ status: 'failed', retries: 0, added: 0 });
+    expect(report.error).toMatch(/rate limit reached \(429\)/);
+    expect(membershipRequests(braze).length - before).toBe(3); // one attempt each, three batches in a row
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded', added: 3000 });
   });
 
   it('failed batches are recorded in sync_changes with status failed and the error, and the next run resends them', async () => {
-    await world.warehouse.exec(...audienceSql(engine, data, 3000));
+    await setAudience(2001, 15500);
     braze.state.faults.configure({ server_error_rate: 1, membership_only: true });
     const failing = await world.runOne();
     expect(failing).toMatchObject({ status: 'failed', added: 0, failed: 500 });
@@ -77,31 +191,104 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
     braze.state.faults.configure({});
     const retried = await world.runOne();
     expect(retried).toMatchObject({ status: 'succeeded', to_add: 500, added: 500 });
-    expect(cohortMembers(braze, 'cohort-sync-storm')).toEqual(expected(1, 3000));
+    expect(cohortMembers(braze, COHORT)).toEqual(desired);
   });
+});
 
-  it('a guardrail aborts a mass removal before anything is sent, and --allow-mass-removal overrides it', async () => {
-    await world.warehouse.exec(...audienceSql(engine, data, 1000));
-    const before = membershipRequests(braze).length;
-    const aborted = await world.runOne();
-    expect(aborted.status).toBe('aborted');
-    expect(aborted.error).toMatch(/remove 2000 of 3000 members .*max_removal_ratio/);
-    expect(membershipRequests(braze).length).toBe(before);
-    const [run] = await world.query(
-      `SELECT status, error, to_remove FROM $state.sync_runs WHERE run_id = '${aborted.run_id}'`,
+describe.each(ENGINES)('guardrails on $name', (engine) => {
+  let world: World;
+  let braze: RunningEmulator;
+  let data: string;
+  const COHORT = 'cohort-sync-guarded';
+  const users = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) => `external_id:user-${from + i}`).sort();
+  const setAudience = (from: number, to: number) =>
+    world.warehouse.exec(
+      `DELETE FROM ${data}.audience`,
+      ...(to >= from ? [`INSERT INTO ${data}.audience ${engine.userIds(from, to)}`] : []),
     );
-    expect(run).toMatchObject({ status: 'aborted', to_remove: 2000 });
+  /** Runs with these guardrails; asserts that an abort sent nothing and left the snapshot alone. */
+  async function guarded(guardrails: string, options: { allowMassRemoval?: boolean } = {}) {
+    world.syncs[0]!.extra = guardrails ? `guardrails: ${guardrails}` : undefined;
+    const before = {
+      requests: braze.state.history.length,
+      snapshot: await snapshotMembers(world, 'guarded'),
+    };
+    const report = await world.runOne(options);
+    if (report.status === 'aborted') {
+      expect(braze.state.history.length).toBe(before.requests);
+      expect(await snapshotMembers(world, 'guarded')).toEqual(before.snapshot);
+      const [run] = await world.query(
+        `SELECT status, error, added, removed FROM $state.sync_runs WHERE run_id = '${report.run_id}'`,
+      );
+      expect(run).toEqual({ status: 'aborted', error: report.error, added: 0, removed: 0 });
+      const [changes] = await world.query(
+        `SELECT COUNT(*) AS n FROM $state.sync_changes WHERE run_id = '${report.run_id}'`,
+      );
+      expect(changes).toEqual({ n: 0 });
+    }
+    return report;
+  }
 
-    const forced = await world.runOne({ allowMassRemoval: true });
-    expect(forced).toMatchObject({ status: 'succeeded', removed: 2000 });
-    expect(cohortMembers(braze, 'cohort-sync-storm')).toEqual(expected(1, 1000));
+  beforeAll(async () => {
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const warehouse = engine.isolate(dir);
+    data = `${warehouse.stateSchema}_data`;
+    await warehouse.exec(
+      `CREATE SCHEMA IF NOT EXISTS ${data}`,
+      `CREATE TABLE ${data}.audience (external_id TEXT)`,
+    );
+    world = new World(dir, warehouse, braze, [
+      { name: 'guarded', query: `SELECT external_id FROM ${data}.audience` },
+    ]);
+    await setAudience(1, 3000);
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded', added: 3000 });
   });
 
-  it('an empty result does not empty a non-empty cohort', async () => {
-    await world.warehouse.exec(`DELETE FROM ${data}.audience`);
-    const report = await world.runOne();
-    expect(report.status).toBe('aborted');
-    expect(report.error).toMatch(/returned no members while the cohort holds 1000/);
-    expect(cohortMembers(braze, 'cohort-sync-storm')).toHaveLength(1000);
+  it('max_removal_ratio (default 50 %) aborts a mass removal before anything is sent; --allow-mass-removal overrides it', async () => {
+    await setAudience(1, 1000);
+    const aborted = await guarded('');
+    expect(aborted.status).toBe('aborted');
+    expect(aborted.error).toMatch(
+      /guardrail: the run would remove 2000 of 3000 members \(66\.7%\), more than guardrails\.max_removal_ratio \(50%\)/,
+    );
+    const plan = await world.runOne({ dryRun: true });
+    expect(plan).toMatchObject({ status: 'aborted', to_remove: 2000, error: aborted.error });
+
+    const forced = await guarded('', { allowMassRemoval: true });
+    expect(forced).toMatchObject({ status: 'succeeded', removed: 2000 });
+    expect(cohortMembers(braze, COHORT)).toEqual(users(1, 1000));
+  });
+
+  it('max_removals aborts on the absolute count even under the ratio', async () => {
+    await setAudience(1, 900);
+    const aborted = await guarded('{ max_removals: 50 }');
+    expect(aborted).toMatchObject({ status: 'aborted', to_remove: 100 });
+    expect(aborted.error).toMatch(/would remove 100 members, more than guardrails\.max_removals \(50\)/);
+    expect(await guarded('{ max_removals: 100 }')).toMatchObject({ status: 'succeeded', removed: 100 });
+  });
+
+  it('min_rows aborts a query that returned too few rows', async () => {
+    await setAudience(1, 905);
+    const aborted = await guarded('{ min_rows: 1000 }');
+    expect(aborted).toMatchObject({ status: 'aborted', query_rows: 905, to_add: 5 });
+    expect(aborted.error).toMatch(/returned 905 rows, fewer than guardrails\.min_rows \(1000\)/);
+    expect(await guarded('{ min_rows: 1000 }', { allowMassRemoval: true })).toMatchObject({
+      status: 'succeeded',
+      added: 5,
+    });
+  });
+
+  it('an empty result never empties a non-empty cohort, unless allow_empty_result says so', async () => {
+    await setAudience(1, 0);
+    const aborted = await guarded('');
+    expect(aborted.status).toBe('aborted');
+    expect(aborted.error).toMatch(/returned no members while the cohort holds 905/);
+    expect(cohortMembers(braze, COHORT)).toHaveLength(905);
+
+    const allowed = await guarded('{ allow_empty_result: true }');
+    expect(allowed).toMatchObject({ status: 'succeeded', removed: 905 });
+    expect(cohortMembers(braze, COHORT)).toEqual([]);
   });
 });
