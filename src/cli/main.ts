@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { CohortSyncError, ConfigError, UsageError, errorMessage } from '../errors.js';
 import { CliContext, type Io } from './cli-context.js';
+import { registerDaemon } from './commands/daemon.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerInit } from './commands/init.js';
 import { registerPlan } from './commands/plan.js';
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     registerValidate,
     registerPlan,
     registerRun,
+    registerDaemon,
     registerStatus,
     registerEmulator,
   ]) {

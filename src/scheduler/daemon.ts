@@ -1,0 +1,369 @@
+import { createTask, type ScheduledTask } from 'node-cron';
+import type { Config, SyncConfig } from '../config/types.js';
+import { UsageError, WarehouseError, errorMessage } from '../errors.js';
+import type { LogFields, Logger } from '../log/logger.js';
+import { BrazeClients } from '../sink/braze-clients.js';
+import type { RequestLimits } from '../sink/limit-requests.js';
+import { createSource } from '../sources/create-source.js';
+import type { Source } from '../sources/source.js';
+import { migrateState } from '../state/migrations.js';
+import { deleteOldChanges } from '../state/retention.js';
+import { runSync, type SyncReport } from '../sync/run-sync.js';
+import { selectSyncs } from '../sync/run-syncs.js';
+import type { SyncEvent, SyncEventHandler } from '../sync/sync-events.js';
+import { DaemonMetrics } from './daemon-metrics.js';
+import { startHealthServer, type HealthReport, type RunningHealthServer } from './health-server.js';
+import { postWebhook } from './post-webhook.js';
+import { RunAlerts } from './run-alerts.js';
+import { SharedWarehouse } from './shared-warehouse.js';
+import { SyncScheduler } from './sync-scheduler.js';
+
+/** The shared Braze budget of a daemon when a target sets none: 72,000 requests an hour, 16 in flight. */
+export const DAEMON_DEFAULT_LIMITS: Required<RequestLimits> = { requestsPerSecond: 20, maxInFlight: 16 };
+
+/** When sync_changes retention runs (besides once at start): daily, 03:17 UTC. */
+const RETENTION_SCHEDULE = '17 3 * * *';
+
+export interface DaemonOptions {
+  logger: Logger;
+  /** Only these syncs (all when empty). */
+  syncs?: readonly string[];
+  /** Run every selected sync once at start, as if each had `run_on_start: true`. */
+  runOnStart?: boolean;
+  /** Serve /healthz and /metrics here. */
+  listen?: { host: string; port: number };
+  /** How long {@link Daemon.stop} waits for runs to finish. Default 25 s. */
+  stopTimeoutMs?: number;
+}
+
+/** How a stop went: `forced` when runs were still going when the time was up. */
+export interface StopResult {
+  forced: boolean;
+  /** Runs that were going when the stop began. */
+  runsInProgress: number;
+}
+
+/**
+ * `cohort-sync daemon`: every sync on its own cron schedule, one warehouse
+ * connection and one Braze budget per endpoint shared by all of them, with
+ * metrics, alerts and daily retention built on run events. A sync that
+ * fails does not stop the others; a tick that finds its sync still running
+ * is recorded as `skipped` by the run's lock.
+ */
+export class Daemon {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly lastRuns = new Map<
+    string,
+    { status: string; finished_at: string; error: string | null }
+  >();
+  private readonly observers: SyncEventHandler[];
+  private readonly scheduler: SyncScheduler;
+  private readonly retentionTask: ScheduledTask;
+  private server: RunningHealthServer | undefined;
+  private stopping: Promise<StopResult> | undefined;
+
+  private constructor(
+    private readonly abort: AbortController,
+    private readonly config: Config,
+    private readonly syncs: readonly SyncConfig[],
+    private readonly options: DaemonOptions,
+    private readonly warehouse: SharedWarehouse,
+    private readonly clients: BrazeClients,
+    readonly metrics: DaemonMetrics,
+    private readonly alerts: RunAlerts | undefined,
+  ) {
+    this.observers = [metrics.observe, this.remember];
+    if (alerts) this.observers.push(alerts.observe);
+    this.scheduler = new SyncScheduler(syncs, (sync) => this.runOnce(sync), options.logger);
+    this.retentionTask = createTask(RETENTION_SCHEDULE, () => void this.track(this.retention()), {
+      name: 'retention',
+      timezone: 'UTC',
+    });
+  }
+
+  /** Checks the config and the warehouse, then starts the schedules; resolves once running. */
+  static async start(config: Config, options: DaemonOptions): Promise<Daemon> {
+    const syncs = selectSyncs(config, options.syncs ?? []);
+    const runnable = syncs.filter((s) => s.schedule !== undefined || s.run_on_start || options.runOnStart);
+    if (runnable.length === 0) {
+      throw new UsageError(
+        `no sync to run: none of ${syncs.map((s) => s.name).join(', ')} has a schedule in ${config.file}; ` +
+          'add `schedule: "0 * * * *"` to a sync, or use `cohort-sync run` from an external scheduler',
+      );
+    }
+    const abort = new AbortController();
+    const daemon = new Daemon(
+      abort,
+      config,
+      syncs,
+      options,
+      new SharedWarehouse(() => openWarehouse(config)),
+      new BrazeClients(config.braze_targets, { defaults: DAEMON_DEFAULT_LIMITS, signal: abort.signal }),
+      new DaemonMetrics(syncs.map((s) => s.name)),
+      config.notifications
+        ? new RunAlerts((text) => postWebhook(config.notifications!.webhook_url, text), options.logger)
+        : undefined,
+    );
+    await daemon.begin(runnable);
+    return daemon;
+  }
+
+  /** The /healthz and /metrics address, when listening. */
+  get url(): string | undefined {
+    return this.server?.url;
+  }
+
+  /**
+   * Stops: no new ticks, runs stop reading new batches, requests in flight
+   * finish and confirmed batches are applied (the run ends `interrupted`).
+   * Waits at most `stopTimeoutMs`; safe to call twice.
+   */
+  stop(): Promise<StopResult> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** /healthz: the scheduler runs and the warehouse answers. A failing sync is an alert, not ill health. */
+  async health(): Promise<HealthReport> {
+    const warehouse = await this.warehouse.health();
+    const next = new Map(this.scheduler.scheduled.map((s) => [s.sync, s]));
+    return {
+      ok: this.stopping === undefined && warehouse.ok,
+      scheduler: this.stopping === undefined ? 'running' : 'stopping',
+      warehouse: warehouse.detail,
+      runs_in_progress: this.inFlight.size,
+      syncs: Object.fromEntries(
+        this.syncs.map((sync) => [
+          sync.name,
+          {
+            schedule: next.get(sync.name)?.schedule ?? null,
+            next_run: next.get(sync.name)?.nextRun?.toISOString() ?? null,
+            last_run: this.lastRuns.get(sync.name) ?? null,
+          },
+        ]),
+      ),
+    };
+  }
+
+  private async begin(runnable: readonly SyncConfig[]): Promise<void> {
+    const { logger } = this.options;
+    try {
+      await this.warehouse.use(() => Promise.resolve()); // fail fast on a bad warehouse; migrates the state schema
+    } catch (error) {
+      if (!isHeldElsewhere(error)) {
+        await this.clients.close();
+        throw error;
+      }
+      logger.warn(`${errorMessage(error)}; runs will try again on their schedule`);
+    }
+    if (this.options.listen) {
+      this.server = await startHealthServer(this.options.listen, {
+        health: () => this.health(),
+        metrics: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
+      });
+      logger.info(`serving /healthz and /metrics on ${this.server.url}`, { url: this.server.url });
+    }
+    await this.scheduler.start();
+    await this.retentionTask.start();
+    for (const s of this.scheduler.scheduled) {
+      logger.info(
+        `scheduled "${s.schedule}" (${s.timezone}); next run ${s.nextRun?.toISOString() ?? 'never'}`,
+        {
+          sync: s.sync,
+        },
+      );
+    }
+    logger.info(
+      `daemon started with ${runnable.length} sync(s); SIGTERM or SIGINT stops it, config changes need a restart`,
+      { pid: process.pid },
+    );
+    void this.track(this.retention());
+    for (const sync of runnable) {
+      if (sync.run_on_start || this.options.runOnStart) void this.runOnce(sync);
+    }
+  }
+
+  /** One run of one sync; never rejects. */
+  private runOnce(sync: SyncConfig): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return this.track(this.execute(sync));
+  }
+
+  private async execute(sync: SyncConfig): Promise<void> {
+    const log = this.options.logger.child({ sync: sync.name });
+    let runLog = log;
+    let runId: string | undefined;
+    const onEvent: SyncEventHandler = (event) => {
+      if (event.type === 'run_started') {
+        runId = event.run_id;
+        runLog = log.child({ run: event.run_id.slice(0, 8) });
+      }
+      this.emit(event);
+    };
+    try {
+      await this.warehouse.use((source) =>
+        runSync(
+          {
+            source,
+            schema: this.config.state.schema,
+            // Retry warnings come from the client: give them the run's sync and run id too.
+            sink: this.clients.clientFor(
+              sync.braze_target,
+              delegatingLogger(() => runLog),
+            ),
+            concurrency:
+              this.config.braze_targets[sync.braze_target]?.concurrency ?? this.config.braze.concurrency,
+            logger: this.options.logger,
+            signal: this.abort.signal,
+            onEvent,
+          },
+          sync,
+          { trigger: 'schedule' },
+        ),
+      );
+    } catch (error) {
+      // The run could not start (warehouse unreachable or held by another process) or its audit write failed.
+      const skipped = isHeldElsewhere(error);
+      const message = errorMessage(error);
+      if (skipped) runLog.warn(`tick skipped: ${message}`);
+      else runLog.error(`run failed: ${message}`);
+      this.emit({
+        type: 'run_finished',
+        report: unrecordedReport(sync, runId, skipped ? 'skipped' : 'failed', message),
+      });
+    }
+  }
+
+  private async retention(): Promise<void> {
+    const days = this.config.state.retention_days;
+    try {
+      const rows = await this.warehouse.use((source) =>
+        deleteOldChanges(source, this.config.state.schema, days),
+      );
+      this.metrics.retentionDeleted(rows);
+      this.options.logger.info(`retention: deleted ${rows} sync_changes row(s) older than ${days} days`);
+    } catch (error) {
+      this.options.logger.warn(`retention did not run: ${errorMessage(error)}; it tries again tomorrow`);
+    }
+  }
+
+  private async shutdown(): Promise<StopResult> {
+    const { logger } = this.options;
+    const runsInProgress = this.inFlight.size;
+    const timeoutMs = this.options.stopTimeoutMs ?? 25_000;
+    logger.info(
+      `stopping: ${runsInProgress} run(s) in progress finish their requests in flight and save what Braze confirmed (up to ${Math.round(timeoutMs / 1000)} s)`,
+    );
+    await this.scheduler.stop();
+    await this.retentionTask.destroy();
+    this.abort.abort();
+    const finished = await within(Promise.allSettled([...this.inFlight]), timeoutMs);
+    await this.alerts?.flush();
+    if (finished) {
+      await this.clients.close();
+      await this.warehouse.close();
+    }
+    await this.server?.close();
+    if (finished) logger.info('stopped');
+    else
+      logger.error(
+        `gave up waiting after ${Math.round(timeoutMs / 1000)} s; unfinished runs will be marked abandoned by the next run`,
+      );
+    return { forced: !finished, runsInProgress };
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    const tracked = work.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return tracked;
+  }
+
+  private emit(event: SyncEvent): void {
+    for (const observer of this.observers) {
+      try {
+        observer(event);
+      } catch (error) {
+        this.options.logger.warn(`an event observer failed: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  private readonly remember: SyncEventHandler = (event) => {
+    if (event.type !== 'run_finished' || event.report.dry_run) return;
+    const { report } = event;
+    this.lastRuns.set(report.sync, {
+      status: report.status,
+      finished_at: new Date().toISOString(),
+      error: report.error,
+    });
+  };
+}
+
+/** Opens the warehouse and brings the state schema up to date. */
+async function openWarehouse(config: Config): Promise<Source> {
+  const source = await createSource(config.warehouse);
+  try {
+    await migrateState(source, config.state.schema);
+    return source;
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+}
+
+/** Another process holds a warehouse that is exclusive to one process: not a failure, a tick to skip. */
+function isHeldElsewhere(error: unknown): boolean {
+  return error instanceof WarehouseError && error.code === 'WAREHOUSE_LOCKED';
+}
+
+/** A report for a run the warehouse could not record, so metrics and alerts still hear of it. */
+function unrecordedReport(
+  sync: SyncConfig,
+  runId: string | undefined,
+  status: 'skipped' | 'failed',
+  error: string,
+): SyncReport {
+  return {
+    sync: sync.name,
+    run_id: runId ?? 'unrecorded',
+    status,
+    dry_run: false,
+    query_rows: 0,
+    skipped_null: 0,
+    skipped_duplicate: 0,
+    skipped_invalid: 0,
+    skip_reasons: null,
+    members: 0,
+    snapshot_size: 0,
+    to_add: 0,
+    to_remove: 0,
+    added: 0,
+    removed: 0,
+    failed: 0,
+    requests: 0,
+    retries: 0,
+    error,
+  };
+}
+
+/** A logger that forwards to whichever logger `current` returns at the time of each line. */
+function delegatingLogger(current: () => Logger): Logger {
+  return {
+    info: (message: string, fields?: LogFields) => current().info(message, fields),
+    warn: (message: string, fields?: LogFields) => current().warn(message, fields),
+    error: (message: string, fields?: LogFields) => current().error(message, fields),
+    child: (fields: LogFields) => current().child(fields),
+  };
+}
+
+async function within(work: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    work.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  return done;
+}

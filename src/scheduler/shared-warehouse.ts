@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import { errorMessage } from '../errors.js';
+import type { Source } from '../sources/source.js';
+
+/** Whether the warehouse can be used right now, as /healthz reports it. */
+export interface WarehouseHealth {
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * The daemon's one warehouse connection, shared by every run. A warehouse
+ * that is exclusive to one process (capability `locking: 'process'`: a
+ * DuckDB file) is opened when a run needs it and closed when no run does, so
+ * that `cohort-sync status`, a DuckDB shell or another daemon can use the
+ * file between runs. Any other warehouse is opened once and kept open.
+ */
+export class SharedWarehouse {
+  private source: Source | undefined;
+  private opening: Promise<Source> | undefined;
+  private closing: Promise<void> = Promise.resolve();
+  private closed = false;
+  private users = 0;
+  private keepOpen = true;
+  private lastOpenError: string | undefined;
+
+  /** `open` connects and brings the state schema up to date. */
+  constructor(private readonly open: () => Promise<Source>) {}
+
+  /** Runs `work` with the warehouse open; several may run at once on one connection. */
+  async use<T>(work: (source: Source) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('the warehouse connection is closed: the daemon is stopping');
+    this.users++;
+    try {
+      const source = await this.connect();
+      return await work(source);
+    } finally {
+      this.users--;
+      await this.closeIfIdle();
+    }
+  }
+
+  /** Whether the warehouse answers; when it is closed between runs, whether it last opened. */
+  async health(timeoutMs = 5000): Promise<WarehouseHealth> {
+    if (this.lastOpenError !== undefined) return { ok: false, detail: this.lastOpenError };
+    const source = this.source;
+    if (!source) return { ok: true, detail: this.keepOpen ? 'not connected yet' : 'closed between runs' };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        source.execute(sql`SELECT 1 AS ok`.compile(source.db)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      return { ok: true, detail: 'connected' };
+    } catch (error) {
+      return { ok: false, detail: errorMessage(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the connection once every run using it is done. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.keepOpen = false;
+    await this.closeIfIdle();
+    await this.closing;
+  }
+
+  private async connect(): Promise<Source> {
+    if (this.source) return this.source;
+    // A file closed a moment ago must be released before it is opened again.
+    this.opening ??= this.closing.then(this.open).then(
+      (source) => {
+        this.source = source;
+        this.keepOpen = !this.closed && source.capabilities.locking !== 'process';
+        this.lastOpenError = undefined;
+        return source;
+      },
+      (error: unknown) => {
+        this.lastOpenError = errorMessage(error);
+        throw error;
+      },
+    );
+    try {
+      return await this.opening;
+    } finally {
+      this.opening = undefined;
+    }
+  }
+
+  private async closeIfIdle(): Promise<void> {
+    if (this.users > 0 || this.keepOpen || !this.source) return;
+    const source = this.source;
+    this.source = undefined;
+    this.closing = source.close().catch(() => undefined); // nothing to do about a failed close; the next open says if the file is stuck
+    await this.closing;
+  }
+}

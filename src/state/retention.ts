@@ -1,0 +1,38 @@
+import { sql, type Kysely } from 'kysely';
+import type { Source } from '../sources/source.js';
+import type { StateDatabase } from './state-database.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes sync_changes rows created more than `days` days before `now`, and
+ * returns how many it deleted. sync_runs rows are kept: they are small and
+ * the history of every run.
+ */
+export async function deleteOldChanges(
+  source: Source,
+  schema: string,
+  days: number,
+  now: Date = new Date(),
+): Promise<number> {
+  const db = source.db.withSchema(schema) as Kysely<StateDatabase>;
+  const cutoff = sql`CAST(${new Date(now.getTime() - days * DAY_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
+  return source.transaction(async (tx) => {
+    const [counted] = await tx.execute<{ rows: number | string }>(
+      db
+        .selectFrom('sync_changes')
+        .select((eb) => eb.fn.countAll().as('rows'))
+        .where('created_at', '<', cutoff as never)
+        .compile(),
+    );
+    const rows = Number(counted?.rows ?? 0);
+    if (rows > 0)
+      await tx.execute(
+        db
+          .deleteFrom('sync_changes')
+          .where('created_at', '<', cutoff as never)
+          .compile(),
+      );
+    return rows;
+  });
+}
