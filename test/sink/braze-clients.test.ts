@@ -64,7 +64,8 @@ describe('one request budget per Braze endpoint', () => {
     expect(braze.state.history).toHaveLength(20);
     // 20 requests spaced 50 ms apart: the last starts 950 ms after the first.
     expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(busiestWindow(250)).toBeLessThanOrEqual(6);
+    // At 20/s a quarter second holds 5 or 6 (unshared, all 20 would land at once); slack for a loaded machine.
+    expect(busiestWindow(250)).toBeLessThanOrEqual(8);
   });
 
   it('applies the daemon defaults to a target that sets no limits', async () => {

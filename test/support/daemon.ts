@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll } from 'vitest';
+import { atEnd } from './cleanup.js';
 import { BIN } from './cli.js';
 import { TEST_ENV } from './emulator.js';
+import { captureForSecretScan } from './secret-scan.js';
 
 /** One JSON log line of the daemon. */
 export type LogLine = Record<string, unknown> & { level: string; msg: string; sync?: string; run?: string };
 
-/** `cohort-sync daemon` as a child process, its JSON log lines collected as they come. */
+/** `cohort-sync daemon` as a child process, its JSON log lines collected as they come; its output joins the secret scan. */
 export class DaemonProcess {
   readonly lines: LogLine[] = [];
   stdout = '';
@@ -29,9 +30,15 @@ export class DaemonProcess {
     });
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+      this.child.once('close', (code, signal) => {
+        captureForSecretScan(
+          `output of cohort-sync daemon (pid ${this.child.pid})`,
+          this.stdout + this.stderr,
+        );
+        resolve({ code, signal, at: Date.now() });
+      }),
     );
-    afterAll(() => {
+    atEnd(() => {
       if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     });
   }
@@ -46,10 +53,14 @@ export class DaemonProcess {
   }
 
   /** Waits until `check` returns a value (checked every 50 ms). */
-  async waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  async waitFor<T>(
+    check: () => T | undefined | false | Promise<T | undefined | false>,
+    what: string,
+    timeoutMs = 15_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = check();
+      const value = await check();
       if (value !== undefined && value !== false) return value;
       if (Date.now() > deadline || this.child.exitCode !== null)
         throw new Error(`daemon: gave up waiting for ${what}; stderr: ${this.stderr}\nlog:\n${this.stdout}`);
