@@ -45,6 +45,7 @@ export class SharedWarehouse {
     if (this.lastOpenError !== undefined) return { ok: false, detail: this.lastOpenError };
     const source = this.source;
     if (!source) return { ok: true, detail: this.keepOpen ? 'not connected yet' : 'closed between runs' };
+    this.users++; // a run ending now must not close the connection under the ping
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -58,6 +59,8 @@ export class SharedWarehouse {
       return { ok: false, detail: errorMessage(error) };
     } finally {
       clearTimeout(timer);
+      this.users--;
+      await this.closeIfIdle();
     }
   }
 

@@ -188,7 +188,7 @@ describe('cohort-sync daemon', () => {
       const body = (await (await fetch(`${url}/healthz`)).json()) as { runs_in_progress: number };
       return body.runs_in_progress === 0 ? body : undefined;
     }, 'no run in progress');
-    expect(health).toMatchObject({
+    expect(health, JSON.stringify(health)).toMatchObject({
       ok: true,
       scheduler: 'running',
       runs_in_progress: 0,
