@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
 import { SavedPlans } from '../../state/saved-plans.js';
-import { runSyncs, withWarehouse } from '../../sync/run-syncs.js';
+import { TextLogger } from '../../log/logger.js';
+import { runSyncs, selectSyncs, withWarehouse } from '../../sync/run-syncs.js';
 import { configOption, syncOption, toCount, type CliContext } from '../cli-context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { summaryLine } from '../format-report.js';
+import { LiveProgress } from '../progress/live-progress.js';
 
 interface RunOptions {
   config: string;
@@ -45,6 +47,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      const progress = liveProgress(
+        opts,
+        selectSyncs(config, syncs).map((sync) => sync.name),
+      );
       try {
         const reports = await runSyncs(config, {
           syncs,
@@ -52,16 +58,27 @@ export function registerRun(program: Command, ctx: CliContext): void {
           allowMassRemoval: opts.allowMassRemoval,
           limit: opts.limit,
           planId: opts.planId,
-          logger: ctx.logger(opts.quiet),
+          logger: progress
+            ? new TextLogger(ctx.redactor, {}, (line) => progress.log(line))
+            : ctx.logger(opts.quiet),
+          onEvent: progress?.onEvent,
           signal: stop.signal,
         });
+        progress?.stop();
         ctx.out(reports.map((r) => `${summaryLine(r)}\n`).join(''));
         ctx.exitCode = exitCodeFor(reports);
       } finally {
+        progress?.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
     });
+}
+
+/** A live progress bar per sync on an interactive terminal; none for pipes, logs, CI, --quiet or --dry-run. */
+function liveProgress(opts: RunOptions, syncs: string[]): LiveProgress | undefined {
+  const interactive = process.stderr.isTTY && process.env.TERM !== 'dumb' && !process.env.CI;
+  return interactive && !opts.quiet && !opts.dryRun ? new LiveProgress(process.stderr, syncs) : undefined;
 }
 
 /** The sync a saved plan belongs to; a plan id that names no plan, or flags that would change it, are usage errors. */

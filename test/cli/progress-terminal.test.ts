@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatProgress } from '../../src/cli/progress/format-progress.js';
+import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
+import { BIN, runCli } from '../support/cli.js';
+import { emulator, TEST_ENV } from '../support/emulator.js';
+import { duckdbEngine } from '../support/engines.js';
+import { tempDir } from '../support/temp-dir.js';
+import { World } from '../support/world.js';
+
+/** Runs a command in a detached tmux session (a real pseudo-terminal) and reads its screen. */
+class TmuxScreen {
+  readonly session = `cohort-sync-test-${process.pid}-${Date.now()}`;
+
+  start(command: string): void {
+    execFileSync('tmux', ['new-session', '-d', '-s', this.session, '-x', '140', '-y', '40', command]);
+  }
+
+  capture(): string {
+    return execFileSync('tmux', ['capture-pane', '-p', '-t', this.session], { encoding: 'utf8' });
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.capture();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`screen never matched ${String(pattern)}:\n${screen}`);
+      await sleep(50);
+    }
+  }
+
+  kill(): void {
+    try {
+      execFileSync('tmux', ['kill-session', '-t', this.session], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+describe('run progress', () => {
+  let world: World;
+  let braze: RunningEmulator;
+  const screen = new TmuxScreen();
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const warehouse = duckdbEngine.isolate(dir);
+    await warehouse.exec(
+      `CREATE TABLE audience AS SELECT 'user-' || CAST(i AS VARCHAR) AS external_id FROM range(0, 12000) AS r(i)`,
+    );
+    world = new World(
+      dir,
+      warehouse,
+      braze,
+      [{ name: 'members', cohort_name: 'Members', query: 'SELECT external_id FROM audience' }],
+      'concurrency: 1',
+    );
+    await world.config();
+  });
+  afterAll(() => screen.kill());
+
+  it('draws a live bar per sync in a terminal, then its final state and the summary line', async () => {
+    // 12 requests of 1,000 ids, one at a time, 250 ms each: about three seconds of progress to watch.
+    braze.state.faults.configure({ latency_ms: 250, membership_only: true });
+    const env = Object.entries({ ...TEST_ENV, TERM: 'xterm-256color' })
+      .map(([name, value]) => `${name}=${shellQuote(value)}`)
+      .join(' ');
+    screen.start(
+      `env -i PATH=${shellQuote(process.env.PATH ?? '')} ${env} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run --config ${shellQuote(world.configFile)}; echo EXIT=$?; sleep 60`,
+    );
+    // Mid-run: part of the changes sent, a rate and an ETA.
+    const during = await screen.waitFor(
+      /members .* (?:[1-9]|[1-9]\d)% \| [\d,]+\/12,000 changes \| [\d,]+\/s \| ETA /,
+    );
+    expect(during).not.toMatch(/EXIT=/);
+    const done = await screen.waitFor(/EXIT=\d+/);
+    expect(done).toMatch(/EXIT=0/);
+    expect(done).toMatch(
+      /^members █{24} 100% \| 12,000\/12,000 changes \| [\d,]+\/s \| succeeded in [\d.]+s$/m,
+    );
+    expect(done).toMatch(/^members: succeeded, \+12000 −0/m);
+    // The bar is drawn once at the end, not again after the summary line.
+    expect(done.indexOf('100% |')).toBeLessThan(done.indexOf('members: succeeded'));
+    expect(done.split('100% |')).toHaveLength(2);
+  });
+
+  it('prints no bar when output is not a terminal: one summary line per sync', async () => {
+    await world.warehouse.exec(`INSERT INTO audience VALUES ('user-late')`);
+    braze.state.faults.configure({});
+    const result = await runCli(['run', '--config', world.configFile], { env: TEST_ENV });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^members: succeeded, \+1 −0 .*\n$/);
+    expect(result.stderr).not.toMatch(/[█░]/);
+    expect(result.stderr).not.toContain('\u001b['); // no cursor movement or colours
+  });
+
+  it('formats a line with the bar, counts, rate, ETA, retries and failures', () => {
+    const line = formatProgress(
+      { sync: 'vip', done: 2500, total: 10_000, failed: 1000, retries: 3, rate: 1234.4, etaSeconds: 75 },
+      6,
+    );
+    expect(line).toBe(
+      'vip    ██████░░░░░░░░░░░░░░░░░░  25% | 2,500/10,000 changes | 1,234/s | ETA 75s | 3 retries | 1,000 failed',
+    );
+    expect(
+      formatProgress({
+        sync: 'vip',
+        done: 0,
+        total: 0,
+        failed: 0,
+        retries: 0,
+        rate: 0,
+        etaSeconds: undefined,
+        diffing: true,
+      }),
+    ).toBe('vip computing the changes in the warehouse…');
+    expect(
+      formatProgress({
+        sync: 'vip',
+        done: 10,
+        total: 10,
+        failed: 0,
+        retries: 0,
+        rate: 5,
+        etaSeconds: 0,
+        finished: 'succeeded',
+        elapsedSeconds: 130,
+      }),
+    ).toMatch(/100% \| 10\/10 changes \| 5\/s \| succeeded in 2m10s$/);
+  });
+});
