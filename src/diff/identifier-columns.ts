@@ -1,4 +1,5 @@
 import type { IdentifiersConfig } from '../config/types.js';
+import type { QueryColumn } from '../sources/source.js';
 
 /** Which columns of the user's query hold each identifier (undefined: the query lacks it). */
 export interface IdentifierColumns {
@@ -46,4 +47,29 @@ export function resolveIdentifierColumns(
     };
   }
   return { ok: true, columns };
+}
+
+/**
+ * The first identifier column whose type does not make usable ids as text (a BOOLEAN external_id would
+ * send "true"), as a message saying what to do; undefined when all are usable. `columns` come from
+ * Source.describeColumns; a source that cannot describe types reports every column usable.
+ */
+export function unusableIdentifierColumn(
+  columns: readonly QueryColumn[],
+  resolved: IdentifierColumns,
+  textType: string,
+): string | undefined {
+  const used = [resolved.externalId, resolved.deviceId, resolved.aliasName, resolved.aliasLabel];
+  for (const name of used) {
+    if (name === undefined) continue;
+    const column = columns.find((c) => c.name === name);
+    if (column && !column.identifier) {
+      return (
+        `identifier column ${name} is of type ${column.type}, whose values are not ids as text; ` +
+        `identifiers must be text, whole numbers or UUIDs. Return the id column itself, or if the text ` +
+        `form really is the id, cast it in the query: CAST(${name} AS ${textType}) AS ${name}`
+      );
+    }
+  }
+  return undefined;
 }

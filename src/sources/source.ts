@@ -87,6 +87,19 @@ export interface JsonBatchSql {
   batchesPerQuery: number;
 }
 
+/** A column of a query result, as {@link Source.describeColumns} reports it. */
+export interface QueryColumn {
+  name: string;
+  /** The warehouse's name for the column's type, for messages (e.g. `BOOLEAN`, `double precision`). */
+  type: string;
+  /**
+   * Whether the column's values, cast to text, make usable Braze identifiers: text, whole numbers (their
+   * exact decimal text) and UUIDs do; booleans, floats, decimals with a fraction, dates and times, lists,
+   * structs, JSON and binary do not ("true", "1e+20", "2024-01-01" are not anyone's id).
+   */
+  identifier: boolean;
+}
+
 /** Executes statements; the part of a {@link Source} a transaction also offers. */
 export interface StatementRunner {
   /** Runs one statement and returns its rows (empty for DDL/DML). For small results only. */
@@ -110,6 +123,11 @@ export interface Source extends StatementRunner {
   stream(query: CompiledQuery, options?: { chunkRows?: number }): AsyncIterable<unknown[][]>;
   /** The column names a SELECT statement returns, without running it to completion. */
   columnsOf(selectSql: string): Promise<string[]>;
+  /**
+   * The columns a SELECT statement returns with their types, without running it to completion. Optional:
+   * a source without it gets no type check, and every identifier column is cast to text as it is.
+   */
+  describeColumns?(selectSql: string): Promise<QueryColumn[]>;
   /** A dedicated connection. Sources whose locking is `advisory` implement it; others need not. */
   openSession?(): Promise<SourceSession>;
   /** Runs `work` in one transaction: all of it commits, or none. */

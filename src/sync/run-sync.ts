@@ -14,7 +14,7 @@ import {
   sampleChangesQuery,
   stageChangesStatement,
 } from '../diff/change-statements.js';
-import { resolveIdentifierColumns } from '../diff/identifier-columns.js';
+import { resolveIdentifierColumns, unusableIdentifierColumn } from '../diff/identifier-columns.js';
 import {
   SKIP_VERDICTS,
   dropTableStatement,
@@ -29,7 +29,7 @@ import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage } from '
 import type { Logger } from '../log/logger.js';
 import type { SendResult } from '../sink/braze-client.js';
 import type { CohortChange, CohortChangesJson } from '../sink/wire-types.js';
-import type { Source } from '../sources/source.js';
+import type { QueryColumn, Source } from '../sources/source.js';
 import { RunAudit, type RunProgress } from '../state/run-audit.js';
 import type { RunStatus, RunTrigger } from '../state/state-database.js';
 import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
@@ -262,9 +262,16 @@ class SyncRun {
 
   private async stageAndDiff(): Promise<void> {
     const { source } = this.env;
-    const columns = resolveIdentifierColumns(await this.queryColumns(), this.sync.identifiers);
-    if (!columns.ok)
-      throw new WarehouseError(`sync "${this.sync.name}"${this.queryOrigin()}: ${columns.message}`, {
+    const described = await this.queryColumns();
+    const columns = resolveIdentifierColumns(
+      described.map((column) => column.name),
+      this.sync.identifiers,
+    );
+    const problem = columns.ok
+      ? unusableIdentifierColumn(described, columns.columns, source.capabilities.textType)
+      : columns.message;
+    if (problem !== undefined || !columns.ok)
+      throw new WarehouseError(`sync "${this.sync.name}"${this.queryOrigin()}: ${problem}`, {
         code: 'QUERY_COLUMNS',
         sync: this.sync.name,
         queryFile: this.sync.query_file,
@@ -383,8 +390,14 @@ class SyncRun {
       );
   }
 
-  private async queryColumns(): Promise<string[]> {
-    return this.inWarehouse('reading the query columns', () => this.env.source.columnsOf(this.sync.query));
+  /** The query's columns, with their types when the source can tell (identifier types are then checked). */
+  private async queryColumns(): Promise<QueryColumn[]> {
+    const { source } = this.env;
+    return this.inWarehouse('reading the query columns', async () =>
+      source.describeColumns
+        ? source.describeColumns(this.sync.query)
+        : (await source.columnsOf(this.sync.query)).map((name) => ({ name, type: '', identifier: true })),
+    );
   }
 
   private countAudience(rows: { verdict: Verdict; rows: number; identities: number }[]): void {

@@ -4,7 +4,8 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBResult } from '@duckd
 import { Kysely, sql, type CompiledQuery, type Dialect, type DialectAdapter, type Driver } from 'kysely';
 import { DuckDbDialect } from 'kysely-duckdb';
 import { WarehouseError } from '../../errors.js';
-import type { Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
+import type { QueryColumn, Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
+import { isIdentifierType } from './duckdb-column-types.js';
 import { DuckDbDriver, DuckDbStatementConnection } from './duckdb-driver.js';
 
 export interface DuckDbSourceOptions {
@@ -98,13 +99,24 @@ export class DuckDbSource implements Source {
   }
 
   async columnsOf(selectSql: string): Promise<string[]> {
+    return (await this.describeColumns(selectSql)).map((column) => column.name);
+  }
+
+  async describeColumns(selectSql: string): Promise<QueryColumn[]> {
     // A connection of its own: the statement connection may be inside another sync's transaction.
     const connection: DuckDBConnection = await this.instance.connect();
     try {
       const prepared = await connection.prepare(selectSql);
-      const names: string[] = [];
-      for (let index = 0; index < prepared.columnCount; index++) names.push(prepared.columnName(index));
-      return names;
+      const columns: QueryColumn[] = [];
+      for (let index = 0; index < prepared.columnCount; index++) {
+        const type = prepared.columnType(index);
+        columns.push({
+          name: prepared.columnName(index),
+          type: type.toString(),
+          identifier: isIdentifierType(type),
+        });
+      }
+      return columns;
     } finally {
       connection.closeSync();
     }

@@ -2,8 +2,9 @@ import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { WarehouseError } from '../../errors.js';
-import type { Row, Source, SourceSession, StatementRunner } from '../source.js';
+import type { QueryColumn, Row, Source, SourceSession, StatementRunner } from '../source.js';
 import { describePgError, type PgErrorContext } from './describe-pg-error.js';
+import { describePgColumnType } from './postgres-column-types.js';
 import { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
 import { describeServer, poolConfig, type PostgresWarehouseConfig } from './pool-config.js';
 
@@ -86,11 +87,18 @@ export class PostgresSource implements Source {
   }
 
   async columnsOf(selectSql: string): Promise<string[]> {
+    return (await this.describeColumns(selectSql)).map((column) => column.name);
+  }
+
+  async describeColumns(selectSql: string): Promise<QueryColumn[]> {
     // LIMIT 0: PostgreSQL plans the query and describes its columns without reading any row.
     const text = `SELECT * FROM (${selectSql.trim().replace(/;+\s*$/, '')}\n) AS q LIMIT 0`;
     try {
       const result = await this.pool.query(text);
-      return result.fields.map((field) => field.name);
+      return result.fields.map((field) => ({
+        name: field.name,
+        ...describePgColumnType(field.dataTypeID, field.dataTypeModifier),
+      }));
     } catch (error) {
       throw this.translate(error);
     }
