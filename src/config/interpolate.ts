@@ -30,6 +30,12 @@ export function interpolate(tree: unknown, env: NodeJS.ProcessEnv): Interpolated
   const replace = (text: string, path: PathSegment[]): string => {
     if (!text.includes('${')) return text;
     references.set(formatPath(path), text);
+    const whole = wholeReference(text);
+    if (whole !== undefined && env[whole] === '') {
+      // Usually an export that went wrong (`export KEY=$UNSET`); say so rather than "must be non-empty".
+      issues.push({ path: formatPath(path), message: `environment variable ${whole} is set but empty` });
+      return '';
+    }
     return text.replace(REFERENCE, (_match, name: string) => {
       const value = env[name];
       if (value === undefined) {

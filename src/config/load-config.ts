@@ -154,8 +154,13 @@ async function resolveSync(
       if (query === '')
         issues.push({ path: `syncs[${index}].query_file`, message: `${sync.query_file} is empty` });
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
       const reason =
-        (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (error as Error).message;
+        code === 'ENOENT'
+          ? 'does not exist'
+          : code === 'EISDIR'
+            ? 'is a directory, not a SQL file'
+            : (error as Error).message;
       issues.push({ path: `syncs[${index}].query_file`, message: `${queryFile} ${reason}` });
     }
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { PARTNER_API_KEY, TEST_ENV, emulator } from '../support/emulator.js';
+import { DATA_IMPORT_KEY, PARTNER_API_KEY, TEST_ENV, emulator } from '../support/emulator.js';
 import { duckdbEngine } from '../support/engines.js';
 import { registerSecret } from '../support/secret-scan.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -94,11 +94,42 @@ describe('the cohort-sync command line', () => {
     expect(result.stdout + result.stderr).not.toContain('dik-not-the-right-one');
   });
 
+  it('exit 1 when Braze answers 401 "Partner not enabled" and echoes the data import key: the key is never printed', async () => {
+    const notEnabled = await emulator({
+      extra: {
+        workspaces: [{ client_secret: DATA_IMPORT_KEY, partners: ['someone-else'], all_users_exist: true }],
+      },
+    });
+    const other = new World(world.dir, world.warehouse, notEnabled, world.syncs);
+    await other.config();
+    await world.warehouse.exec(`INSERT INTO audience VALUES ('user-not-enabled')`);
+    const result = await cli(['run', '--config', other.configFile]);
+    expect(notEnabled.state.history.at(-1)).toMatchObject({ status: 401 });
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(
+      /Partner not enabled for client with client secret: \[redacted\]/,
+    );
+    expect(result.stdout + result.stderr).toMatch(/data_import_key is not enabled for partner "acme"/);
+    expect(result.stdout + result.stderr).not.toContain(DATA_IMPORT_KEY);
+    await world.config(); // back to the working emulator
+  });
+
   it('exit 3 when a guardrail aborts', async () => {
     await world.warehouse.exec(`DELETE FROM audience WHERE external_id <> 'user-1'`);
     const result = await cli(['run', '--config', config]);
     expect(result.code).toBe(3);
     expect(result.stdout).toMatch(/members: aborted/);
     expect(result.stdout).toMatch(/max_removal_ratio/);
+
+    const plan = await cli(['plan', '--config', config]);
+    expect(plan.stdout).toMatch(/GUARDRAIL\s+a run would stop: the run would remove 99 of 100 members/);
+    const overridden = await cli(['plan', '--config', config, '--allow-mass-removal']);
+    expect(overridden.stdout).not.toMatch(/GUARDRAIL/);
+    expect(overridden.stdout).toMatch(/to remove\s+99/);
+
+    const forced = await cli(['run', '--config', config, '--allow-mass-removal']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/^members: succeeded, \+0 −99/m);
+    expect(braze.state.workspaces[0]!.cohorts.get('cohort-sync-members')?.members.size).toBe(1);
   });
 });

@@ -142,6 +142,32 @@ describe('config loading', () => {
       { BRAZE_PARTNER_API_KEY: 'x' },
     ],
     [
+      'an environment variable that is set but empty',
+      (y) => y,
+      /braze\.data_import_key: environment variable BRAZE_DATA_IMPORT_KEY is set but empty/,
+      { BRAZE_PARTNER_API_KEY: 'x', BRAZE_DATA_IMPORT_KEY: '' },
+    ],
+    [
+      'a query file that is a directory',
+      (y) => y.replace('query: SELECT external_id FROM customers', 'query_file: /'),
+      /syncs\[0\]\.query_file: \/ is a directory, not a SQL file/,
+    ],
+    [
+      'a duplicate key',
+      (y) =>
+        y.replace(
+          '    cohort_name: VIP customers\n',
+          '    cohort_name: VIP customers\n    cohort_name: again\n',
+        ),
+      /:\d+:\d+: YAML syntax error: Map keys must be unique/,
+    ],
+    [
+      'tabs for indentation',
+      (y) => y.replace('  partner: acme', '\tpartner: acme'),
+      /YAML syntax error: Tabs are not allowed/,
+    ],
+    ['an empty file', () => '', /expected a YAML mapping with warehouse, braze and syncs/],
+    [
       'a literal secret',
       (y) => y.replace('${BRAZE_PARTNER_API_KEY}', 'pk-literal-value'),
       /braze\.partner_api_key: must be an environment variable reference/,
