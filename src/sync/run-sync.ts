@@ -335,6 +335,10 @@ class SyncRun {
   private async stagePlan(planId: string): Promise<void> {
     this.log.info(`applying saved plan ${planId}`);
     await this.forgetSnapshotOfOtherCohort();
+    const [snapshot] = await this.env.source.execute<{ members: number }>(
+      snapshotSizeQuery({ ...this.sqlInput(''), syncName: this.sync.name }),
+    );
+    this.report.snapshot_size = Number(snapshot?.members ?? 0);
     const counts = await stageSavedPlan({
       ...this.env,
       sync: this.sync,
@@ -346,10 +350,7 @@ class SyncRun {
       changeCountsQuery(this.changeInput()),
     ))
       this.lastBatch = Math.max(this.lastBatch, Number(row.last_batch));
-    const [snapshot] = await this.env.source.execute<{ members: number }>(
-      snapshotSizeQuery({ ...this.sqlInput(''), syncName: this.sync.name }),
-    );
-    Object.assign(this.report, counts, { snapshot_size: Number(snapshot?.members ?? 0) });
+    Object.assign(this.report, counts);
     await this.audit.update(this.runId, this.countsProgress());
     const { query_rows, members, to_add, to_remove } = this.report;
     this.emit({
