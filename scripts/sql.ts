@@ -27,16 +27,13 @@ const env = {
 const config = await loadConfig(file, env);
 const rows = await withWarehouse(config, (source) => source.execute(sql.raw(statement).compile(source.db)));
 const columns = rows[0] ? Object.keys(rows[0]) : [];
-const show = (value: unknown) =>
-  value === null
-    ? 'NULL'
-    : value instanceof Date
-      ? value.toISOString().replace('T', ' ').slice(0, 19)
-      : typeof value === 'number'
-        ? value
-        : typeof value === 'object'
-          ? JSON.stringify(value)
-          : String(value);
+const show = (value: unknown): string | number => {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Date) return value.toISOString().replace('T', ' ').slice(0, 19);
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value);
+};
 process.stdout.write(
   `${
     rows.length === 0
