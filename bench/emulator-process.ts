@@ -5,6 +5,8 @@ export interface EmulatorProcess {
   url: string;
   /** Drops every cohort, so the emulator's memory does not grow from one audience size to the next. */
   reset(): Promise<void>;
+  /** Sets the emulator's fault injection (e.g. latency on membership requests). */
+  faults(settings: Record<string, unknown>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,13 @@ export async function startEmulatorProcess(
     async reset() {
       const response = await fetch(`${url}/_emulator/reset`, { method: 'POST' });
       if (!response.ok) throw new Error(`emulator reset failed: HTTP ${response.status}`);
+    },
+    async faults(settings) {
+      const response = await fetch(`${url}/_emulator/faults`, {
+        method: 'PUT',
+        body: JSON.stringify(settings),
+      });
+      if (!response.ok) throw new Error(`emulator faults failed: HTTP ${response.status}`);
     },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
