@@ -123,10 +123,28 @@ if (warehouses.includes('postgres') && !(await postgresReachable(values.postgres
   skipped.push(`postgres: no server answers at ${values.postgres}; skipped`);
   warehouses.splice(warehouses.indexOf('postgres'), 1);
 }
-const emulator = await startEmulatorProcess(bin, PARTNER, env);
-const results: SizeResult[] = [];
 const started = new Date();
 const loadBefore = loadavg();
+const machine = () => ({
+  started,
+  loadBefore,
+  loadAfter: loadavg(),
+  cpus: cpus().length,
+  memoryGiB: totalmem() / 2 ** 30,
+  node: process.version,
+  concurrency,
+  churn,
+  notes: [
+    ...skipped,
+    ...(Number(values['latency-ms']) > 0
+      ? [`emulator latency ${values['latency-ms']} ms per membership request`]
+      : []),
+    `DuckDB memory_limit: ${values['memory-limit'] || "DuckDB's default"}`,
+  ],
+});
+
+const emulator = await startEmulatorProcess(bin, PARTNER, env);
+const results: SizeResult[] = [];
 try {
   for (const name of warehouses) {
     for (const size of sizes) {
@@ -141,6 +159,8 @@ try {
         const latency = Number(values['latency-ms']);
         if (latency > 0) await emulator.faults({ latency_ms: latency, membership_only: true });
         results.push({ warehouse: name, size, ...(await benchOne(warehouse, size, dir, emulator.url)) });
+        // The table so far, so that a long run that fails later still leaves its figures.
+        process.stderr.write(formatReport(results, machine()));
       } finally {
         await warehouse.drop();
         await rm(dir, { recursive: true, force: true });
@@ -150,22 +170,4 @@ try {
 } finally {
   await emulator.stop();
 }
-process.stdout.write(
-  formatReport(results, {
-    started,
-    loadBefore,
-    loadAfter: loadavg(),
-    cpus: cpus().length,
-    memoryGiB: totalmem() / 2 ** 30,
-    node: process.version,
-    concurrency,
-    churn,
-    notes: [
-      ...skipped,
-      ...(Number(values['latency-ms']) > 0
-        ? [`emulator latency ${values['latency-ms']} ms per membership request`]
-        : []),
-      `DuckDB memory_limit: ${values['memory-limit'] || "DuckDB's default"}`,
-    ],
-  }),
-);
+process.stdout.write(formatReport(results, machine()));
