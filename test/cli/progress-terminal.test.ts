@@ -72,7 +72,8 @@ describe('run progress', () => {
       .map(([name, value]) => `${name}=${shellQuote(value)}`)
       .join(' ');
     screen.start(
-      `env -i PATH=${shellQuote(process.env.PATH ?? '')} ${env} ${shellQuote(process.execPath)} ${shellQuote(BIN)} run --config ${shellQuote(world.configFile)}; echo EXIT=$?; sleep 60`,
+      // Bounded, so the session ends on its own even if this test process dies before afterAll kills it.
+      `env -i PATH=${shellQuote(process.env.PATH ?? '')} ${env} timeout 90 ${shellQuote(process.execPath)} ${shellQuote(BIN)} run --config ${shellQuote(world.configFile)}; echo EXIT=$?; sleep 20`,
     );
     // Mid-run: part of the changes sent, a rate and an ETA.
     const during = await screen.waitFor(
