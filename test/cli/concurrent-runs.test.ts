@@ -48,7 +48,7 @@ describe.skipIf(!inject('postgresAvailable'))('two runs of the same sync started
     try {
       first = await Promise.race([
         ...runs.map((run) => run.exited),
-        sleep(20_000).then(() => 'neither run ended while one waited at the gate: both hold the sync'),
+        sleep(40_000).then(() => 'neither run ended while one waited at the gate: both hold the sync'),
       ]);
     } finally {
       await gate.query('COMMIT');

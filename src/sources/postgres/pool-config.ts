@@ -30,7 +30,7 @@ export function poolConfig(config: PostgresWarehouseConfig): PoolConfig {
       config.statement_timeout_seconds === undefined
         ? undefined
         : Math.max(1, Math.round(config.statement_timeout_seconds * 1000)),
-    // Identifiers of killed sessions must not keep the pool alive in tests or leak in a daemon.
+    // A daemon between runs keeps no connection open for long.
     idleTimeoutMillis: 30_000,
     types: pgTypes,
   };
