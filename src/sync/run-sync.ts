@@ -123,11 +123,14 @@ export async function runSync(
   options: RunSyncOptions = {},
 ): Promise<SyncReport> {
   return new SyncRun(env, sync, options).execute().catch((error: unknown) => {
-    throw namingSync(error, sync, 'the run');
+    // Warehouse errors outside a named step (the lock, the audit) still name the sync; bugs stay as they are.
+    throw error instanceof WarehouseError && error.sync === undefined
+      ? namingSync(error, sync, 'the run')
+      : error;
   });
 }
 
-/** A warehouse error raised outside a named step (connection lost, timeout) still names the sync. */
+/** An error of a warehouse step as a WarehouseError naming the sync and the step; ours that name it pass. */
 function namingSync(error: unknown, sync: SyncConfig, step: string): unknown {
   if (error instanceof CohortSyncError && !(error instanceof WarehouseError && error.sync === undefined))
     return error;
