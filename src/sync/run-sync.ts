@@ -282,7 +282,7 @@ class SyncRun {
 
     this.log.info('staging query result');
     await this.inWarehouse('staging the query result', () =>
-      source.execute(
+      this.createStage(
         stageMembersStatement({
           ...this.stageInput(this.tables.members),
           userSql: this.sync.query,
@@ -307,7 +307,7 @@ class SyncRun {
         `re-sending the members whose changes ${unresolvedRuns.length} earlier run(s) left unconfirmed`,
       );
     await this.inWarehouse('computing changes', () =>
-      source.execute(
+      this.createStage(
         stageChangesStatement({ ...this.changeInput(), emptySnapshot: this.cohortIdChanged, unresolvedRuns }),
       ),
     );
@@ -377,6 +377,17 @@ class SyncRun {
     this.lastBatch = Math.ceil(this.toSend / MAX_IDS_PER_REQUEST) - 1;
     for (const statement of limitChangesStatements({ ...this.changeInput(), limit: this.toSend }))
       await this.inWarehouse('limiting the changes', () => this.env.source.execute(statement));
+  }
+
+  /**
+   * Creates a stage table inside a transaction where the warehouse allows DDL in one: if this process dies
+   * while the statement runs, the server rolls the table back when it finds the client gone, instead of
+   * committing it afterwards as a leftover no later run knows to drop.
+   */
+  private async createStage(statement: CompiledQuery): Promise<void> {
+    const { source } = this.env;
+    if (source.capabilities.transactionalDdl) await source.transaction((tx) => tx.execute(statement));
+    else await source.execute(statement);
   }
 
   /** A changed cohort_id starts a new, empty cohort in Braze; the old snapshot describes the old one. */

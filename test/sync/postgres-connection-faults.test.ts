@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { errorMessage } from '../../src/errors.js';
 import type { SyncReport } from '../../src/sync/run-sync.js';
-import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
+import { spawnCli } from '../support/cli.js';
+import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { postgresEngine, type TestWarehouse } from '../support/engines.js';
 import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
 import { adminQuery } from '../support/postgres-server.js';
@@ -148,5 +149,29 @@ describe.skipIf(!inject('postgresAvailable'))('PostgreSQL connection faults', ()
     expect(next.status).toBe('succeeded');
     expect(cohortMembers(braze, COHORT)).toEqual(users(1, 6500));
     expect(await snapshotMembers(world, 'drop')).toEqual(users(1, 6500));
+  });
+
+  it('a run killed while PostgreSQL stages its query leaves no stage table behind, even though the query finishes later', async () => {
+    world.syncs[0]!.query = `SELECT * FROM (${baseQuery}) AS q WHERE (SELECT COUNT(*) FROM pg_sleep(1.5)) >= 0`;
+    await world.config();
+    world.syncs[0]!.query = baseQuery;
+    const staging = () =>
+      adminQuery(
+        `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'create table%pg_sleep%'`,
+        [warehouse.stateSchema],
+      );
+    const cli = spawnCli(['run', '--config', world.configFile], { env: TEST_ENV });
+    await until(async () => (await staging()).length > 0, 'the run to stage its query');
+    cli.signal('SIGKILL');
+    expect(await cli.exited).toMatchObject({ signal: 'SIGKILL' });
+    // The server finishes the statement, finds the client gone, and rolls the table back.
+    await until(async () => (await staging()).length === 0, 'the orphaned statement to end');
+    const tables = await adminQuery(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'stage_%'`,
+      [warehouse.stateSchema],
+    );
+    expect(tables).toEqual([]);
+    await world.config();
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded' });
   });
 });

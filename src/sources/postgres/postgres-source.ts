@@ -105,20 +105,21 @@ export class PostgresSource implements Source {
   }
 
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
+    // When the connection is gone, the ROLLBACK fails too; the statement's own error is the one to report.
+    let workError: unknown;
     try {
-      return await this.db.transaction().execute((trx) =>
-        work({
-          execute: async <R extends Row>(query: CompiledQuery) => {
-            try {
-              return (await trx.executeQuery<R>(query)).rows;
-            } catch (error) {
-              throw this.translate(error);
-            }
-          },
-        }),
-      );
+      return await this.db.transaction().execute(async (trx) => {
+        try {
+          return await work({
+            execute: async <R extends Row>(query: CompiledQuery) => (await trx.executeQuery<R>(query)).rows,
+          });
+        } catch (error) {
+          workError = error;
+          throw error;
+        }
+      });
     } catch (error) {
-      throw this.translate(error);
+      throw this.translate(workError ?? error);
     }
   }
 
