@@ -10,6 +10,8 @@ import { describeServer, poolConfig, type PostgresWarehouseConfig } from './pool
 
 /** Rows a stream fetches per round trip by default. */
 const DEFAULT_CHUNK_ROWS = 5000;
+/** A cursor close the server does not answer in this time is given up: the connection is discarded. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * PostgreSQL as warehouse and state store: a pg Pool behind kysely's PostgresDialect; results are streamed
@@ -63,9 +65,17 @@ export class PostgresSource implements Source {
   async *stream(query: CompiledQuery, options: { chunkRows?: number } = {}): AsyncIterable<unknown[][]> {
     const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
     const client = await this.connect();
+    // The session may die while the consumer holds a chunk: then the portal cannot (and need not) be closed.
     let lost = false;
-    const onError = () => (lost = true);
-    client.on('error', onError);
+    let onLost = () => void (lost = true);
+    const ended = new Promise<void>((resolve) => {
+      onLost = () => {
+        lost = true;
+        resolve();
+      };
+    });
+    client.on('error', onLost);
+    client.on('end', onLost);
     const cursor = client.query(
       new Cursor<unknown[]>(query.sql, query.parameters as unknown[], { rowMode: 'array' }),
     );
@@ -79,10 +89,19 @@ export class PostgresSource implements Source {
       lost = true;
       throw this.translate(error);
     } finally {
-      // Closing the portal needs a live session; a lost one is discarded instead.
-      if (!lost) await cursor.close().catch(() => (lost = true));
-      client.off('error', onError);
-      client.release(lost ? true : undefined);
+      // A cursor that took an error, or a session that ends meanwhile, would never answer the close.
+      const failed = (cursor as unknown as { state?: string }).state === 'error';
+      if (!lost && !failed) {
+        let timer: NodeJS.Timeout | undefined;
+        const unanswered = new Promise<void>((resolve) => {
+          timer = setTimeout(() => resolve(onLost()), CLOSE_TIMEOUT_MS);
+        });
+        await Promise.race([cursor.close(), ended, unanswered]).catch(() => (lost = true));
+        clearTimeout(timer);
+      }
+      client.off('error', onLost);
+      client.off('end', onLost);
+      client.release(lost || failed ? true : undefined);
     }
   }
 

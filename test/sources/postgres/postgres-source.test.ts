@@ -49,6 +49,30 @@ describe.skipIf(!inject('postgresAvailable'))('the PostgreSQL source', () => {
     expect(await source.execute(raw('SELECT 1 AS ok'))).toEqual([{ ok: 1 }]);
   });
 
+  it('a stream whose session is terminated while the consumer holds a chunk ends, without hanging, with an error or not at all', async () => {
+    for (const settleMs of [0, 200]) {
+      const marker = `cs_marker_${randomUUID().slice(0, 8)}`;
+      const stream = source.stream(raw(`SELECT generate_series(1, 100000) AS i, '${marker}' AS m`), {
+        chunkRows: 10,
+      });
+      let error: unknown;
+      try {
+        for await (const _chunk of stream) {
+          await adminQuery(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`,
+            [`%${marker}%`],
+          );
+          await new Promise((resolve) => setTimeout(resolve, settleMs));
+          break;
+        }
+      } catch (caughtError) {
+        error = caughtError;
+      }
+      if (error !== undefined) expect(error).toMatchObject({ code: 'WAREHOUSE_CONNECTION' });
+      expect(await source.execute(raw('SELECT 3 AS three'))).toEqual([{ three: 3 }]);
+    }
+  });
+
   it('streams a result in chunks of at most chunkRows, the last one short, and nothing for an empty result', async () => {
     const sizes: number[] = [];
     for await (const chunk of source.stream(raw('SELECT generate_series(1, 25)'), { chunkRows: 10 }))
