@@ -130,7 +130,13 @@ export class PostgresSource implements Source {
       return await this.db.transaction().execute(async (trx) => {
         try {
           return await work({
-            execute: async <R extends Row>(query: CompiledQuery) => (await trx.executeQuery<R>(query)).rows,
+            execute: async <R extends Row>(query: CompiledQuery) => {
+              try {
+                return (await trx.executeQuery<R>(query)).rows;
+              } catch (error) {
+                throw this.translate(error);
+              }
+            },
           });
         } catch (error) {
           workError = error;
