@@ -100,7 +100,9 @@ export class RunAudit {
   /**
    * Runs whose changes Braze may or may not have applied: runs of this sync
    * and cohort that ended `partial`, `failed`, `interrupted` or `abandoned`
-   * after its last `succeeded` run. A request that timed out, lost its
+   * after its last `succeeded` run, and recorded changes it did not confirm
+   * (a run that failed before recording any — a refused plan, a query
+   * error — sent nothing, so there is nothing to re-send for it). A request that timed out, lost its
    * connection or was in flight when the process died may have been applied
    * without the snapshot knowing; the next run re-sends those members with
    * their current state (see stageChangesStatement). A `succeeded` run sent
@@ -117,6 +119,15 @@ export class RunAudit {
         .select('run_id')
         .where('status', 'in', ['partial', 'failed', 'interrupted', 'abandoned'])
         .where('run_id', '!=', exceptRunId)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('sync_changes')
+              .select('sync_changes.run_id')
+              .whereRef('sync_changes.run_id', '=', 'sync_runs.run_id')
+              .where('sync_changes.status', '<>', 'sent'),
+          ),
+        )
         .where((eb) =>
           eb.or([
             eb.not(eb.exists(ofThisCohort.select('run_id').where('status', '=', 'succeeded'))),

@@ -152,6 +152,12 @@ describe('plan --json, plan --save and run --plan-id, run --limit', () => {
       status: 'failed',
       error: expect.stringContaining('snapshot moved') as unknown,
     });
+
+    // The refused run sent nothing, so the next run has nothing of it to re-send.
+    const next = await cli('run');
+    expect(next.stdout).toMatch(/^members: succeeded, \+0 −0/m);
+    expect(next.stdout + next.stderr).not.toContain('left unconfirmed');
+    expect(braze.state.history).toHaveLength(requests);
   });
 
   it('run --plan-id refuses a plan that was not saved, and an id that is no plan (exit 2)', async () => {
