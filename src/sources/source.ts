@@ -83,7 +83,10 @@ export interface JsonBatchSql {
   quote(text: RawBuilder<unknown>): RawBuilder<unknown>;
   /** Aggregate: the group's non-NULL texts joined with `,`; NULL when there are none. */
   join(text: RawBuilder<unknown>): RawBuilder<unknown>;
-  /** Batches aggregated per query, so that the warehouse never holds a whole run's text at once. */
+  /**
+   * Batches aggregated per query, so that the warehouse never holds a whole run's text at once;
+   * `Infinity` for one query over all batches, where the warehouse streams an ordered aggregate.
+   */
   batchesPerQuery: number;
 }
 

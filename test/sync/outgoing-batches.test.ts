@@ -1,11 +1,11 @@
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageSchemaFor, stageTables, type StageTables } from '../../src/diff/stage-tables.js';
 import type { CohortChange } from '../../src/sink/wire-types.js';
-import { DuckDbSource } from '../../src/sources/duckdb/duckdb-source.js';
+import { createSource } from '../../src/sources/create-source.js';
 import type { Source, SqlCapabilities } from '../../src/sources/source.js';
 import { outgoingBatches, type OutgoingBatch } from '../../src/sync/outgoing-batches.js';
+import { ENGINES } from '../support/engines.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // Ids that JSON must escape: quotes, backslashes, control characters, non-ASCII.
@@ -41,13 +41,16 @@ async function collect(batches: AsyncIterable<OutgoingBatch>) {
   return out;
 }
 
-describe('outgoing batches on DuckDB', () => {
-  let source: DuckDbSource;
+describe.each(ENGINES)('outgoing batches on $name', (engine) => {
+  let source: Source;
   let tables: StageTables;
 
   beforeAll(async () => {
-    source = await DuckDbSource.open({ path: path.join(await tempDir(), 'w.duckdb') });
-    tables = stageTables('0f1e2d3c-test', stageSchemaFor(source.capabilities, 'cohort_sync'));
+    if (!(await engine.available())) throw new Error(`${engine.name} is not reachable`);
+    const warehouse = engine.isolate(await tempDir());
+    await warehouse.exec(`CREATE SCHEMA IF NOT EXISTS ${warehouse.stateSchema}`);
+    source = await createSource(warehouse.config);
+    tables = stageTables('0f1e2d3c-test', stageSchemaFor(source.capabilities, warehouse.stateSchema));
     const values = CHANGES.map(
       ([op, type, id, label, batch]) =>
         sql`(${sql.lit(op)}, ${sql.lit(type)}, ${sql.lit(id)}, ${sql.lit(label)}, ${sql.lit(batch)})`,
@@ -63,12 +66,16 @@ describe('outgoing batches on DuckDB', () => {
   const read = (from: Source) =>
     collect(outgoingBatches({ source: from, schema: 'cohort_sync', tables, syncName: 's', lastBatch: 3 }));
 
-  it('keeps stage tables out of the database file, in the attached in-memory database', async () => {
-    const rows = await source.execute<{ database_name: string }>(
-      sql`SELECT database_name FROM duckdb_tables() WHERE table_name = ${tables.changes}`.compile(source.db),
-    );
-    expect(rows).toEqual([{ database_name: 'cohort_sync_stage' }]);
-  });
+  // Only DuckDB keeps stage tables in a database of their own.
+  if (engine.name === 'duckdb')
+    it('keeps stage tables out of the database file, in the attached in-memory database', async () => {
+      const rows = await source.execute<{ database_name: string }>(
+        sql`SELECT database_name FROM duckdb_tables() WHERE table_name = ${tables.changes}`.compile(
+          source.db,
+        ),
+      );
+      expect(rows).toEqual([{ database_name: 'cohort_sync_stage' }]);
+    });
 
   it('builds the JSON of each batch in the warehouse, escaped, across query windows, as Node would from rows', async () => {
     const json = source.capabilities.jsonBatches!;
@@ -77,6 +84,7 @@ describe('outgoing batches on DuckDB', () => {
     );
     const fromRows = await read(withCapabilities(source, { jsonBatches: undefined }));
     expect(fromWarehouse).toEqual(fromRows);
+    expect(await read(source)).toEqual(fromRows);
     expect(fromWarehouse).toEqual([
       {
         batch: 0,
