@@ -8,7 +8,7 @@ import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
 import { migrateState } from '../state/migrations.js';
 import { deleteOldChanges } from '../state/retention.js';
-import { runSync, type SyncReport } from '../sync/run-sync.js';
+import { emptyReport, runSync, type SyncReport } from '../sync/run-sync.js';
 import { selectSyncs } from '../sync/run-syncs.js';
 import type { SyncEvent, SyncEventHandler } from '../sync/sync-events.js';
 import { DaemonMetrics } from './daemon-metrics.js';
@@ -323,27 +323,7 @@ function unrecordedReport(
   status: 'skipped' | 'failed',
   error: string,
 ): SyncReport {
-  return {
-    sync: sync.name,
-    run_id: runId ?? 'unrecorded',
-    status,
-    dry_run: false,
-    query_rows: 0,
-    skipped_null: 0,
-    skipped_duplicate: 0,
-    skipped_invalid: 0,
-    skip_reasons: null,
-    members: 0,
-    snapshot_size: 0,
-    to_add: 0,
-    to_remove: 0,
-    added: 0,
-    removed: 0,
-    failed: 0,
-    requests: 0,
-    retries: 0,
-    error,
-  };
+  return emptyReport(sync.name, runId ?? 'unrecorded', status, false, error);
 }
 
 /** A logger that forwards to whichever logger `current` returns at the time of each line. */

@@ -144,6 +144,37 @@ function namingSync(error: unknown, sync: SyncConfig, step: string): unknown {
   });
 }
 
+/** A report with every count at zero, for a run that has done nothing yet (or never will). */
+export function emptyReport(
+  sync: string,
+  runId: string,
+  status: RunStatus,
+  dryRun: boolean,
+  error: string | null = null,
+): SyncReport {
+  return {
+    sync,
+    run_id: runId,
+    status,
+    dry_run: dryRun,
+    query_rows: 0,
+    skipped_null: 0,
+    skipped_duplicate: 0,
+    skipped_invalid: 0,
+    skip_reasons: null,
+    members: 0,
+    snapshot_size: 0,
+    to_add: 0,
+    to_remove: 0,
+    added: 0,
+    removed: 0,
+    failed: 0,
+    requests: 0,
+    retries: 0,
+    error,
+  };
+}
+
 class SyncRun {
   private readonly runId = randomUUID();
   private readonly tables: StageTables;
@@ -171,27 +202,7 @@ class SyncRun {
     this.tables = stageTables(this.runId, stageSchemaFor(env.source.capabilities, env.schema));
     this.log = env.logger.child({ sync: sync.name, run: this.runId.slice(0, 8) });
     this.dryRun = options.dryRun ?? false;
-    this.report = {
-      sync: sync.name,
-      run_id: this.runId,
-      status: 'running',
-      dry_run: this.dryRun,
-      query_rows: 0,
-      skipped_null: 0,
-      skipped_duplicate: 0,
-      skipped_invalid: 0,
-      skip_reasons: null,
-      members: 0,
-      snapshot_size: 0,
-      to_add: 0,
-      to_remove: 0,
-      added: 0,
-      removed: 0,
-      failed: 0,
-      requests: 0,
-      retries: 0,
-      error: null,
-    };
+    this.report = emptyReport(sync.name, this.runId, 'running', this.dryRun);
   }
 
   async execute(): Promise<SyncReport> {
@@ -318,20 +329,10 @@ class SyncRun {
       if (row.op === 'add') this.report.to_add = Number(row.changes);
       else this.report.to_remove = Number(row.changes);
     }
-    await this.audit.update(this.runId, this.countsProgress());
     this.log.info(
       `${this.report.query_rows} rows, ${this.report.members} members; ${this.report.to_add} to add, ${this.report.to_remove} to remove`,
     );
-    const { query_rows, members, to_add, to_remove } = this.report;
-    this.emit({
-      type: 'diff_computed',
-      sync: this.sync.name,
-      run_id: this.runId,
-      query_rows,
-      members,
-      to_add,
-      to_remove,
-    });
+    await this.diffComputed();
   }
 
   /** `run --plan-id`: the saved plan's changes instead of a fresh diff, refused if the snapshot moved since. */
@@ -354,6 +355,11 @@ class SyncRun {
     ))
       this.lastBatch = Math.max(this.lastBatch, Number(row.last_batch));
     Object.assign(this.report, counts);
+    await this.diffComputed();
+  }
+
+  /** Records the audience and change counts in sync_runs and tells the observers. */
+  private async diffComputed(): Promise<void> {
     await this.audit.update(this.runId, this.countsProgress());
     const { query_rows, members, to_add, to_remove } = this.report;
     this.emit({
