@@ -102,7 +102,7 @@ export async function parseConfig(
   return deepFreeze({
     file: path.resolve(file),
     warehouse: resolveWarehouse(raw.warehouse, baseDir),
-    state: raw.state,
+    state: stateOf(raw),
     braze: targets[0]![1],
     braze_targets: Object.fromEntries(targets),
     notifications: raw.notifications,
@@ -179,9 +179,18 @@ async function resolveSync(
   };
 }
 
+/** BigQuery names its state dataset under warehouse (`dataset`); it is the state schema. */
+function stateOf(raw: RawConfig): RawConfig['state'] {
+  const dataset = raw.warehouse.type === 'bigquery' ? raw.warehouse.dataset : undefined;
+  return dataset === undefined ? raw.state : { ...raw.state, schema: dataset };
+}
+
 function resolveWarehouse(warehouse: WarehouseConfig, baseDir: string): WarehouseConfig {
   if (warehouse.type === 'duckdb' && warehouse.path !== ':memory:') {
     return { ...warehouse, path: path.resolve(baseDir, warehouse.path) };
+  }
+  if (warehouse.type === 'bigquery' && warehouse.key_file !== undefined) {
+    return { ...warehouse, key_file: path.resolve(baseDir, warehouse.key_file) };
   }
   return warehouse;
 }

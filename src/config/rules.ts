@@ -84,6 +84,19 @@ const postgresConnectionIsNamedOnce: ConfigRule = ({ warehouse }) => {
   return missing.map((key) => ({ path: `warehouse.${key}`, message: `is required when url is not given` }));
 };
 
+const stateDatasetIsNamedOnce: ConfigRule = ({ warehouse, state }) =>
+  warehouse.type === 'bigquery' &&
+  warehouse.dataset !== undefined &&
+  state.schema !== 'cohort_sync' &&
+  state.schema !== warehouse.dataset
+    ? [
+        {
+          path: 'warehouse.dataset',
+          message: `names the state dataset, as state.schema does ("${state.schema}"); give one of them`,
+        },
+      ]
+    : [];
+
 const endpointIsNamedOnce: ConfigRule = (config) =>
   rawBrazeTargets(config).flatMap(({ path, braze }): ConfigIssue[] => {
     if (braze.rest_endpoint && braze.instance) {
@@ -223,6 +236,7 @@ const schedulesAreValid: ConfigRule = ({ syncs }) =>
 export const CONFIG_RULES: readonly ConfigRule[] = [
   secretsAreReferences,
   postgresConnectionIsNamedOnce,
+  stateDatasetIsNamedOnce,
   endpointIsNamedOnce,
   brazeTargetsAreKnown,
   syncNamesAreUnique,

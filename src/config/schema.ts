@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bigqueryWarehouseSchema } from './bigquery-schema.js';
 
 /**
  * The one schema of the YAML config. Every key is declared here with its
@@ -76,7 +77,7 @@ export const postgresWarehouseSchema = z.strictObject({
 });
 
 export const warehouseSchema = z
-  .discriminatedUnion('type', [duckdbWarehouseSchema, postgresWarehouseSchema])
+  .discriminatedUnion('type', [duckdbWarehouseSchema, postgresWarehouseSchema, bigqueryWarehouseSchema])
   .describe('Where the audience queries run and where state and audit tables live.');
 
 export const stateSchema = z

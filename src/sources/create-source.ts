@@ -20,5 +20,9 @@ export async function createSource(warehouse: WarehouseConfig): Promise<Source> 
       const { PostgresSource } = await import('./postgres/postgres-source.js');
       return PostgresSource.open(warehouse);
     }
+    case 'bigquery': {
+      const { BigQuerySource } = await import('./bigquery/bigquery-source.js');
+      return BigQuerySource.open(warehouse);
+    }
   }
 }

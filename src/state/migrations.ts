@@ -121,6 +121,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 3,
+    description:
+      'sync_runs.bytes_processed and bytes_billed: what the warehouse reported for a run (BigQuery)',
+    statements: ({ db, schema }) => {
+      const table = () => db.schema.withSchema(schema).alterTable('sync_runs');
+      return [
+        table().addColumn('bytes_processed', sql.raw('BIGINT')).compile(),
+        table().addColumn('bytes_billed', sql.raw('BIGINT')).compile(),
+      ];
+    },
+  },
 ];
 
 /** The newest state schema version this build knows. */

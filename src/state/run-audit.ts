@@ -20,6 +20,8 @@ export type RunProgress = Partial<
     | 'requests'
     | 'retries'
     | 'error'
+    | 'bytes_processed'
+    | 'bytes_billed'
   >
 >;
 

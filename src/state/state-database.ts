@@ -55,6 +55,9 @@ export interface SyncRunRow {
   error: string | null;
   /** Invalid-identifier counts by reason, e.g. `blank id: 2; id longer than 1024 characters: 1`. */
   skip_reasons: string | null;
+  /** Bytes the warehouse processed and billed for the run's query jobs (BigQuery); NULL where it reports none. */
+  bytes_processed: number | null;
+  bytes_billed: number | null;
 }
 
 /** One row per change a run computed. */

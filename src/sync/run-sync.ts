@@ -29,6 +29,7 @@ import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage } from '
 import type { Logger } from '../log/logger.js';
 import type { SendResult } from '../sink/braze-client.js';
 import type { CohortChange, CohortChangesJson } from '../sink/wire-types.js';
+import { meteringQueries, type QueryUsage } from '../sources/query-usage.js';
 import type { QueryColumn, Source } from '../sources/source.js';
 import { RunAudit, type RunProgress } from '../state/run-audit.js';
 import type { RunStatus, RunTrigger } from '../state/state-database.js';
@@ -122,12 +123,15 @@ export async function runSync(
   sync: SyncConfig,
   options: RunSyncOptions = {},
 ): Promise<SyncReport> {
-  return new SyncRun(env, sync, options).execute().catch((error: unknown) => {
-    // Warehouse errors outside a named step (the lock, the audit) still name the sync; bugs stay as they are.
-    throw error instanceof WarehouseError && error.sync === undefined
-      ? namingSync(error, sync, 'the run')
-      : error;
-  });
+  const usage: QueryUsage = { jobs: 0, bytesProcessed: 0, bytesBilled: 0 };
+  return meteringQueries(usage, () => new SyncRun(env, sync, options, usage).execute()).catch(
+    (error: unknown) => {
+      // Warehouse errors outside a named step (the lock, the audit) still name the sync; bugs stay as they are.
+      throw error instanceof WarehouseError && error.sync === undefined
+        ? namingSync(error, sync, 'the run')
+        : error;
+    },
+  );
 }
 
 /** An error of a warehouse step as a WarehouseError naming the sync and the step; ours that name it pass. */
@@ -197,6 +201,8 @@ class SyncRun {
     private readonly env: SyncEnvironment,
     private readonly sync: SyncConfig,
     private readonly options: RunSyncOptions,
+    /** Bytes the warehouse reported for this run's jobs so far (BigQuery bills by them). */
+    private readonly usage: QueryUsage,
   ) {
     this.audit = new RunAudit(env.source, env.schema);
     this.tables = stageTables(this.runId, stageSchemaFor(env.source.capabilities, env.schema));
@@ -576,9 +582,13 @@ class SyncRun {
       retries: this.report.retries,
       ...final,
     };
-    statements.push(this.audit.updateStatement(this.runId, progress, final !== undefined));
     await this.env.source.transaction(async (tx) => {
       for (const statement of statements) await tx.execute(statement);
+      // Built last, so that the bytes of the statements before it count.
+      const usage = final === undefined ? {} : this.usageProgress();
+      await tx.execute(
+        this.audit.updateStatement(this.runId, { ...progress, ...usage }, final !== undefined),
+      );
       await crashTestPause('snapshot_apply');
     });
   }
@@ -601,9 +611,10 @@ class SyncRun {
       await this.applyBatches(pending, this.report, final);
     } else {
       // An UPDATE to absolute values: safe to repeat once when the connection it used had just died.
-      await this.audit.update(this.runId, final, true).catch((error: unknown) => {
+      const withUsage = { ...final, ...this.usageProgress() };
+      await this.audit.update(this.runId, withUsage, true).catch((error: unknown) => {
         if (!(error instanceof CohortSyncError && error.retryable)) throw error;
-        return this.audit.update(this.runId, final, true);
+        return this.audit.update(this.runId, withUsage, true);
       });
     }
     const line =
@@ -645,6 +656,12 @@ class SyncRun {
     } catch (error) {
       this.log.warn(`an event handler failed: ${errorMessage(error)}`);
     }
+  }
+
+  /** Bytes of the run's jobs so far, for its final audit write; left NULL where the warehouse reports none. */
+  private usageProgress(): RunProgress {
+    const { jobs, bytesProcessed, bytesBilled } = this.usage;
+    return jobs === 0 ? {} : { bytes_processed: bytesProcessed, bytes_billed: bytesBilled };
   }
 
   private countsProgress(): RunProgress {

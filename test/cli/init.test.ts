@@ -18,6 +18,7 @@ const env = {
   BRAZE_DATA_IMPORT_KEY: 'dik',
   DATABASE_URL: 'postgres://u@localhost/db',
   SNOWFLAKE_PASSWORD: 'pw',
+  GOOGLE_APPLICATION_CREDENTIALS: '/etc/gcp/cohort-sync-key.json',
 };
 
 describe('cohort-sync init', () => {

@@ -34,7 +34,7 @@ export interface TestEngine {
   userIds(from: number, to: number): string;
 }
 
-async function execWith(config: WarehouseConfig, statements: string[]): Promise<Row[]> {
+export async function execWith(config: WarehouseConfig, statements: string[]): Promise<Row[]> {
   const source = await createSource(config);
   try {
     let rows: Row[] = [];

@@ -18,6 +18,8 @@ export interface SyncYaml {
   name: string;
   cohort_name?: string;
   query: string;
+  /** A .sql file to read the query from instead (then `query` is ignored). */
+  queryFile?: string;
   extra?: string;
 }
 
@@ -58,7 +60,8 @@ export class World {
     const syncs = this.syncs
       .map(
         (s) =>
-          `  - name: ${s.name}\n    cohort_name: ${s.cohort_name ?? s.name.toUpperCase()}\n    query: ${JSON.stringify(s.query)}\n` +
+          `  - name: ${s.name}\n    cohort_name: ${s.cohort_name ?? s.name.toUpperCase()}\n` +
+          (s.queryFile ? `    query_file: ${s.queryFile}\n` : `    query: ${JSON.stringify(s.query)}\n`) +
           (s.extra ? `${s.extra.replace(/^/gm, '    ')}\n` : ''),
       )
       .join('');

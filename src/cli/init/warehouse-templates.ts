@@ -49,10 +49,14 @@ FROM generate_series(1, 10) AS t(i)
   },
   bigquery: {
     warehouse: `  type: bigquery
-  # The Google Cloud project that runs the queries and holds the state dataset.
-  # Credentials come from Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS).
-  project: my-gcp-project
-  location: US`,
+  # The Google Cloud project that runs (and pays for) the query jobs and holds the state dataset.
+  project_id: my-gcp-project
+  # Location of the state dataset and of every job; the audience tables must be there too.
+  location: US
+  # Dataset for the state and stage tables; created if missing.
+  dataset: cohort_sync
+  # A service account key file; remove this line to use Application Default Credentials.
+  key_file: \${GOOGLE_APPLICATION_CREDENTIALS}`,
     env: ['GOOGLE_APPLICATION_CREDENTIALS'],
     query: `${QUERY_HEADER}SELECT CONCAT('user-', CAST(i AS STRING)) AS external_id
 FROM UNNEST(GENERATE_ARRAY(1, 10)) AS i

@@ -1,0 +1,22 @@
+import { sql } from 'kysely';
+import type { SqlCapabilities } from '../source.js';
+
+/**
+ * What BigQuery's SQL can do, for the builders in src/diff and src/state. Stage tables carry an expiration
+ * so that a run that dies leaves nothing behind for long; BigQuery deletes them itself.
+ */
+export function bigqueryCapabilities(options: { stageExpirationHours: number }): SqlCapabilities {
+  const hours = sql.lit(Math.ceil(options.stageExpirationHours));
+  return {
+    textType: 'STRING',
+    integerType: 'INT64',
+    timestampType: 'TIMESTAMP',
+    exceptKeyword: 'EXCEPT DISTINCT',
+    // Multi-statement transactions may not create or drop permanent tables.
+    transactionalDdl: false,
+    locking: 'lease',
+    indexes: false,
+    createStageTable: (table, select) =>
+      sql`CREATE TABLE ${table}\nOPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL ${hours} HOUR)) AS\n${select}`,
+  };
+}

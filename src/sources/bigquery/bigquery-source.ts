@@ -1,0 +1,136 @@
+import { BigQuery } from '@google-cloud/bigquery';
+import type { AuthClient } from 'google-auth-library';
+import { CompiledQuery, Kysely } from 'kysely';
+import type { WarehouseConfig } from '../../config/types.js';
+import type { QueryColumn, Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
+import { bigqueryCapabilities } from './bigquery-capabilities.js';
+import { BigQueryDialect } from './bigquery-dialect.js';
+import { BigQueryJobs, type BigQueryApi, type BigQueryRequest, type QueryOptions } from './bigquery-jobs.js';
+import { isIdentifierField, rowValues } from './bigquery-values.js';
+import { describeBigQueryError, type BigQueryErrorContext } from './describe-bigquery-error.js';
+
+export type BigQueryWarehouseConfig = Extract<WarehouseConfig, { type: 'bigquery' }>;
+
+export interface BigQueryConnectOptions {
+  /** Credentials to use instead of key_file or Application Default Credentials (tests pass a fake token). */
+  authClient?: AuthClient;
+}
+
+/** Rows a stream asks for per page by default. */
+const DEFAULT_CHUNK_ROWS = 10_000;
+
+/**
+ * BigQuery as warehouse and state store, through the official SDK. Every statement is a query job;
+ * results are paged with jobs.getQueryResults; a transaction is a BigQuery session holding a
+ * multi-statement transaction (see {@link transaction}).
+ */
+export class BigQuerySource implements Source {
+  readonly type = 'bigquery';
+  readonly capabilities: SqlCapabilities;
+  readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  private readonly jobs: BigQueryJobs;
+  private readonly context: BigQueryErrorContext;
+
+  private constructor(api: BigQueryApi, config: BigQueryWarehouseConfig) {
+    this.capabilities = bigqueryCapabilities({ stageExpirationHours: config.stage_expiration_hours });
+    this.jobs = new BigQueryJobs(api, {
+      location: config.location,
+      maximumBytesBilled: config.maximum_bytes_billed,
+      jobTimeoutMs:
+        config.job_timeout_seconds === undefined ? undefined : Math.round(config.job_timeout_seconds * 1000),
+    });
+    this.context = {
+      target: `project ${config.project_id} (${config.location})`,
+      endpoint: config.api_endpoint ?? 'https://bigquery.googleapis.com',
+    };
+    this.db = new Kysely({ dialect: new BigQueryDialect((query) => this.execute(query)) });
+  }
+
+  /** Creates the client; nothing is called until the first statement (BigQuery has no connection to open). */
+  static open(config: BigQueryWarehouseConfig, options: BigQueryConnectOptions = {}): BigQuerySource {
+    const client = new BigQuery({
+      projectId: config.project_id,
+      location: config.location,
+      apiEndpoint: config.api_endpoint,
+      keyFilename: options.authClient ? undefined : config.key_file,
+      authClient: options.authClient,
+      userAgent: 'cohort-sync',
+    });
+    const api: BigQueryApi = (request: BigQueryRequest) =>
+      new Promise((resolve, reject) =>
+        client.request(request, (error, body) => (error ? reject(error) : resolve(body))),
+      );
+    return new BigQuerySource(api, config);
+  }
+
+  async execute<R extends Row = Row>(query: CompiledQuery, options?: QueryOptions): Promise<R[]> {
+    try {
+      const { fields, rows } = await this.jobs.run(query.sql, query.parameters, options);
+      return rows.map((row) => {
+        const values = rowValues(fields, row);
+        return Object.fromEntries(fields.map((field, index) => [field.name, values[index]])) as R;
+      });
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async *stream(query: CompiledQuery, options: { chunkRows?: number } = {}): AsyncIterable<unknown[][]> {
+    const maxResults = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+    try {
+      for await (const page of this.jobs.pages(query.sql, query.parameters, { maxResults }))
+        yield page.rows.map((row) => rowValues(page.fields, row));
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async columnsOf(selectSql: string): Promise<string[]> {
+    return (await this.describeColumns(selectSql)).map((column) => column.name);
+  }
+
+  async describeColumns(selectSql: string): Promise<QueryColumn[]> {
+    try {
+      const fields = await this.jobs.dryRunFields(selectSql.trim().replace(/;+\s*$/, ''));
+      return fields.map((field) => ({
+        name: field.name,
+        type: field.mode === 'REPEATED' ? `ARRAY<${field.type}>` : field.type,
+        identifier: isIdentifierField(field),
+      }));
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  /**
+   * Runs `work` in a BigQuery multi-statement transaction that spans several jobs: a session is opened by
+   * `BEGIN TRANSACTION`, every statement of `work` runs in it, then `COMMIT TRANSACTION`; on any error,
+   * `ROLLBACK TRANSACTION`. Either way the session is ended. BigQuery allows DML (not permanent-table
+   * DDL) in it and cancels a transaction that conflicts with a concurrent change to the same table.
+   */
+  async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
+    let sessionId: string | undefined;
+    await this.execute(CompiledQuery.raw('BEGIN TRANSACTION'), { onSession: (id) => (sessionId = id) });
+    if (sessionId === undefined) throw new Error('BigQuery opened no session for the transaction');
+    const inSession: QueryOptions = { sessionId };
+    try {
+      const result = await work({
+        execute: <R extends Row>(query: CompiledQuery) => this.execute<R>(query, inSession),
+      });
+      await this.execute(CompiledQuery.raw('COMMIT TRANSACTION'), inSession);
+      return result;
+    } catch (error) {
+      // A failed statement may have ended the transaction already; the statement's error is the one to report.
+      await this.execute(CompiledQuery.raw('ROLLBACK TRANSACTION'), inSession).catch(() => undefined);
+      throw error;
+    } finally {
+      await this.execute(CompiledQuery.raw('CALL BQ.ABORT_SESSION()'), inSession).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private translate(error: unknown): unknown {
+    return describeBigQueryError(error, this.context);
+  }
+}
