@@ -1,7 +1,7 @@
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Config, SyncConfig } from '../config/types.js';
-import { UsageError, WarehouseError, errorMessage } from '../errors.js';
-import type { LogFields, Logger } from '../log/logger.js';
+import { UsageError, errorMessage } from '../errors.js';
+import { Redactor, type LogFields, type Logger } from '../log/logger.js';
 import { BrazeClients } from '../sink/braze-clients.js';
 import type { RequestLimits } from '../sink/limit-requests.js';
 import { createSource } from '../sources/create-source.js';
@@ -15,7 +15,7 @@ import { DaemonMetrics } from './daemon-metrics.js';
 import { startHealthServer, type HealthReport, type RunningHealthServer } from './health-server.js';
 import { postWebhook } from './post-webhook.js';
 import { RunAlerts } from './run-alerts.js';
-import { SharedWarehouse } from './shared-warehouse.js';
+import { SharedWarehouse, isHeldElsewhere } from './shared-warehouse.js';
 import { SyncScheduler } from './sync-scheduler.js';
 
 /** The shared Braze budget of a daemon when a target sets none: 72,000 requests an hour, 16 in flight. */
@@ -58,7 +58,9 @@ export class Daemon {
   >();
   private readonly observers: SyncEventHandler[];
   private readonly scheduler: SyncScheduler;
+  private readonly redactor: Redactor;
   private readonly retentionTask: ScheduledTask;
+  private lastRetention: { at: string; deleted: number } | { at: string; error: string } | undefined;
   private server: RunningHealthServer | undefined;
   private stopping: Promise<StopResult> | undefined;
 
@@ -72,6 +74,7 @@ export class Daemon {
     readonly metrics: DaemonMetrics,
     private readonly alerts: RunAlerts | undefined,
   ) {
+    this.redactor = new Redactor(config.secrets);
     this.observers = [metrics.observe, this.remember];
     if (alerts) this.observers.push(alerts.observe);
     this.scheduler = new SyncScheduler(syncs, (sync) => this.runOnce(sync), options.logger);
@@ -101,7 +104,12 @@ export class Daemon {
       new BrazeClients(config.braze_targets, { defaults: DAEMON_DEFAULT_LIMITS, signal: abort.signal }),
       new DaemonMetrics(syncs.map((s) => s.name)),
       config.notifications
-        ? new RunAlerts((text) => postWebhook(config.notifications!.webhook_url, text), options.logger)
+        ? new RunAlerts(
+            // Secrets are redacted by the run's error texts already; this covers errors the run never saw.
+            (text) =>
+              postWebhook(config.notifications!.webhook_url, new Redactor(config.secrets).redact(text)),
+            options.logger,
+          )
         : undefined,
     );
     await daemon.begin(runnable);
@@ -132,6 +140,11 @@ export class Daemon {
       scheduler: this.stopping === undefined ? 'running' : 'stopping',
       warehouse: warehouse.detail,
       runs_in_progress: this.inFlight.size,
+      retention: {
+        days: this.config.state.retention_days,
+        next_run: this.retentionTask.getNextRun()?.toISOString() ?? null,
+        last_run: this.lastRetention ?? null,
+      },
       syncs: Object.fromEntries(
         this.syncs.map((sync) => [
           sync.name,
@@ -216,6 +229,7 @@ export class Daemon {
             logger: this.options.logger,
             signal: this.abort.signal,
             onEvent,
+            redact: (text) => this.redactor.redact(text),
           },
           sync,
           { trigger: 'schedule' },
@@ -224,7 +238,7 @@ export class Daemon {
     } catch (error) {
       // The run could not start (warehouse unreachable or held by another process) or its audit write failed.
       const skipped = isHeldElsewhere(error);
-      const message = errorMessage(error);
+      const message = this.redactor.redact(errorMessage(error));
       if (skipped) runLog.warn(`tick skipped: ${message}`);
       else runLog.error(`run failed: ${message}`);
       this.emit({
@@ -241,8 +255,12 @@ export class Daemon {
         deleteOldChanges(source, this.config.state.schema, days),
       );
       this.metrics.retentionDeleted(rows);
-      this.options.logger.info(`retention: deleted ${rows} sync_changes row(s) older than ${days} days`);
+      this.lastRetention = { at: new Date().toISOString(), deleted: rows };
+      this.options.logger.info(`retention: deleted ${rows} sync_changes row(s) older than ${days} days`, {
+        deleted: rows,
+      });
     } catch (error) {
+      this.lastRetention = { at: new Date().toISOString(), error: errorMessage(error) };
       this.options.logger.warn(`retention did not run: ${errorMessage(error)}; it tries again tomorrow`);
     }
   }
@@ -309,11 +327,6 @@ async function openWarehouse(config: Config): Promise<Source> {
     await source.close();
     throw error;
   }
-}
-
-/** Another process holds a warehouse that is exclusive to one process: not a failure, a tick to skip. */
-function isHeldElsewhere(error: unknown): boolean {
-  return error instanceof WarehouseError && error.code === 'WAREHOUSE_LOCKED';
 }
 
 /** A report for a run the warehouse could not record, so metrics and alerts still hear of it. */

@@ -60,6 +60,11 @@ export interface SyncEnvironment {
   signal?: AbortSignal;
   /** Observers of the run's progress (progress bar, metrics, alerts). */
   onEvent?: SyncEventHandler;
+  /**
+   * Applied to every error text the run stores or reports: a query or a warehouse message can carry an
+   * interpolated secret, which must not reach sync_runs, sync_changes or an alert.
+   */
+  redact?: (text: string) => string;
 }
 
 export interface RunSyncOptions {
@@ -570,7 +575,7 @@ class SyncRun {
           runId: this.runId,
           ranges,
           status: 'failed',
-          error,
+          error: this.redact(error),
         }),
       );
     }
@@ -595,9 +600,10 @@ class SyncRun {
 
   private async finish(
     status: RunStatus,
-    error: string | null,
+    cause: string | null,
     pending?: PendingBatches,
   ): Promise<SyncReport> {
+    const error = cause === null ? null : this.redact(cause);
     this.report.status = status;
     this.report.error = error;
     const final: RunProgress = {
@@ -624,6 +630,10 @@ class SyncRun {
     else this.log.warn(error ? `${line} — ${error}` : line);
     this.emit({ type: 'run_finished', report: { ...this.report } });
     return { ...this.report };
+  }
+
+  private redact(text: string): string {
+    return this.env.redact ? this.env.redact(text) : text;
   }
 
   private async skipped(error: SyncLockedError): Promise<SyncReport> {

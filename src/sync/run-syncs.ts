@@ -1,6 +1,6 @@
 import type { Config, SyncConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import { Redactor, type Logger } from '../log/logger.js';
 import { BrazeClients } from '../sink/braze-clients.js';
 import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
@@ -47,6 +47,7 @@ export async function runSyncs(
   const syncs = selectSyncs(config, options.syncs ?? []);
   // No default limits: a single run is bounded by `concurrency`, unless the config sets a budget.
   const clients = new BrazeClients(config.braze_targets, { signal: options.signal });
+  const redactor = new Redactor(config.secrets);
   try {
     return await withWarehouse(config, async (source) => {
       const reports: SyncReport[] = [];
@@ -61,6 +62,7 @@ export async function runSyncs(
           logger: options.logger,
           signal: options.signal,
           onEvent: options.onEvent,
+          redact: (text: string) => redactor.redact(text),
         };
         reports.push(
           await runSync(env, sync, {
