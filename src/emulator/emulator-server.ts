@@ -53,6 +53,9 @@ export class EmulatorState {
   readonly workspaces: Workspace[];
   readonly faults = new FaultInjector();
   readonly history: RequestRecord[] = [];
+  /** API requests being answered now, and the most at once since the start (or the last reset). */
+  inFlight = 0;
+  peakInFlight = 0;
   private seq = 0;
 
   constructor(private readonly options: EmulatorOptions) {
@@ -112,6 +115,9 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
   if (url.pathname.startsWith('/_emulator/')) return handleAdmin(state, req, res, url);
   const route = /^\/partners\/([^/]+)\/cohorts(\/users)?$/.exec(url.pathname);
   if (!route || req.method !== 'POST') return send(res, 404, { message: 'Not Found' });
+  // How many requests a client keeps open at once, latency included: what a shared budget must bound.
+  state.peakInFlight = Math.max(state.peakInFlight, ++state.inFlight);
+  res.once('close', () => state.inFlight--);
 
   const partner = decodeURIComponent(route[1]!);
   const usersRoute = route[2] !== undefined;
@@ -286,6 +292,7 @@ async function handleAdmin(
       w.dataPoints = 0;
     }
     state.history.length = 0;
+    state.peakInFlight = state.inFlight;
     state.faults.configure({});
     return send(res, 200, { reset: true });
   }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { errorMessage } from '../errors.js';
+import { WarehouseError, errorMessage } from '../errors.js';
 import type { Source } from '../sources/source.js';
 
 /** Whether the warehouse can be used right now, as /healthz reports it. */
@@ -23,6 +23,8 @@ export class SharedWarehouse {
   private users = 0;
   private keepOpen = true;
   private lastOpenError: string | undefined;
+  /** Why the last open found the file held by another process (not ill health: the next tick tries again). */
+  private heldElsewhere: string | undefined;
 
   /** `open` connects and brings the state schema up to date. */
   constructor(private readonly open: () => Promise<Source>) {}
@@ -44,7 +46,11 @@ export class SharedWarehouse {
   async health(timeoutMs = 5000): Promise<WarehouseHealth> {
     if (this.lastOpenError !== undefined) return { ok: false, detail: this.lastOpenError };
     const source = this.source;
-    if (!source) return { ok: true, detail: this.keepOpen ? 'not connected yet' : 'closed between runs' };
+    if (!source) {
+      if (this.heldElsewhere !== undefined)
+        return { ok: true, detail: `closed between runs; at the last open ${this.heldElsewhere}` };
+      return { ok: true, detail: this.keepOpen ? 'not connected yet' : 'closed between runs' };
+    }
     this.users++; // a run ending now must not close the connection under the ping
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -80,10 +86,12 @@ export class SharedWarehouse {
         this.source = source;
         this.keepOpen = !this.closed && source.capabilities.locking !== 'process';
         this.lastOpenError = undefined;
+        this.heldElsewhere = undefined;
         return source;
       },
       (error: unknown) => {
-        this.lastOpenError = errorMessage(error);
+        if (isHeldElsewhere(error)) this.heldElsewhere = errorMessage(error);
+        else this.lastOpenError = errorMessage(error);
         throw error;
       },
     );
@@ -101,4 +109,9 @@ export class SharedWarehouse {
     this.closing = source.close().catch(() => undefined); // nothing to do about a failed close; the next open says if the file is stuck
     await this.closing;
   }
+}
+
+/** Another process holds a warehouse that is exclusive to one process: not a failure, a tick to skip. */
+export function isHeldElsewhere(error: unknown): boolean {
+  return error instanceof WarehouseError && error.code === 'WAREHOUSE_LOCKED';
 }

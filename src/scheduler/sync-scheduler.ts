@@ -57,9 +57,12 @@ export class SyncScheduler {
   }
 
   private tick(sync: SyncConfig): void {
-    this.onTick(sync).catch((error: unknown) =>
-      this.logger.error(`scheduled run failed unexpectedly: ${errorMessage(error)}`, { sync: sync.name }),
-    );
+    // Through a promise, so that a synchronous throw is caught the same way as a rejection.
+    Promise.resolve()
+      .then(() => this.onTick(sync))
+      .catch((error: unknown) =>
+        this.logger.error(`scheduled run failed unexpectedly: ${errorMessage(error)}`, { sync: sync.name }),
+      );
   }
 }
 

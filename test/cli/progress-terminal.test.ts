@@ -1,46 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProgress } from '../../src/cli/progress/format-progress.js';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { emulator, TEST_ENV } from '../support/emulator.js';
 import { duckdbEngine } from '../support/engines.js';
 import { tempDir } from '../support/temp-dir.js';
+import { TmuxScreen } from '../support/tmux-screen.js';
 import { World } from '../support/world.js';
-
-/** Runs a command in a detached tmux session (a real pseudo-terminal) and reads its screen. */
-class TmuxScreen {
-  readonly session = `cohort-sync-test-${process.pid}-${Date.now()}`;
-
-  start(command: string): void {
-    execFileSync('tmux', ['new-session', '-d', '-s', this.session, '-x', '140', '-y', '40', command]);
-  }
-
-  capture(): string {
-    return execFileSync('tmux', ['capture-pane', '-p', '-t', this.session], { encoding: 'utf8' });
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.capture();
-      if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`screen never matched ${String(pattern)}:\n${screen}`);
-      await sleep(50);
-    }
-  }
-
-  kill(): void {
-    try {
-      execFileSync('tmux', ['kill-session', '-t', this.session], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-  }
-}
-
-const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 describe('run progress', () => {
   let world: World;
@@ -68,13 +34,7 @@ describe('run progress', () => {
   it('draws a live bar per sync in a terminal, then its final state and the summary line', async () => {
     // 12 requests of 1,000 ids, one at a time, 250 ms each: about three seconds of progress to watch.
     braze.state.faults.configure({ latency_ms: 250, membership_only: true });
-    const env = Object.entries({ ...TEST_ENV, TERM: 'xterm-256color' })
-      .map(([name, value]) => `${name}=${shellQuote(value)}`)
-      .join(' ');
-    screen.start(
-      // Bounded, so the session ends on its own even if this test process dies before afterAll kills it.
-      `env -i PATH=${shellQuote(process.env.PATH ?? '')} ${env} timeout 90 ${shellQuote(process.execPath)} ${shellQuote(BIN)} run --config ${shellQuote(world.configFile)}; echo EXIT=$?; sleep 20`,
-    );
+    screen.startCli(['run', '--config', world.configFile], TEST_ENV);
     // Mid-run: part of the changes sent, a rate and an ETA.
     const during = await screen.waitFor(
       /members .* (?:[1-9]|[1-9]\d)% \| [\d,]+\/12,000 changes \| [\d,]+\/s \| ETA /,

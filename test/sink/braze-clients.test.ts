@@ -54,6 +54,7 @@ beforeAll(async () => {
 beforeEach(() => {
   braze.state.faults.configure({});
   braze.state.history.length = 0;
+  braze.state.peakInFlight = 0;
 });
 
 describe('one request budget per Braze endpoint', () => {
@@ -85,15 +86,17 @@ describe('one request budget per Braze endpoint', () => {
     const elapsed = await burst(clients, ['t', 't'], 4);
     await clients.close();
     expect(braze.state.history.filter((r) => r.status === 201)).toHaveLength(8);
+    expect(braze.state.peakInFlight).toBe(2);
     expect(elapsed).toBeGreaterThanOrEqual(390);
   });
 
   it('leaves a target without limits unthrottled, as a single run has always been', async () => {
     braze.state.faults.configure({ latency_ms: 100 });
     const clients = new BrazeClients({ t: target() });
-    const elapsed = await burst(clients, ['t', 't'], 4);
+    await burst(clients, ['t', 't'], 4);
     await clients.close();
-    expect(elapsed).toBeLessThan(390);
+    // All 8 were sent at once (a loaded machine may start a few late, hence not exactly 8).
+    expect(braze.state.peakInFlight).toBeGreaterThan(2);
   });
 
   it('counts retries against the budget and still delivers', async () => {
