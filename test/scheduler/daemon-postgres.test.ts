@@ -66,11 +66,10 @@ describe.skipIf(!inject('postgresAvailable'))('cohort-sync daemon on PostgreSQL'
     expect(skipped.length).toBeGreaterThanOrEqual(2);
     for (const row of skipped) {
       expect(row.error).toMatch(/^sync "shared" is already running \(run id [0-9a-f-]{36}, since /);
-      // The run it names was going when the tick came.
+      // It names a run that did work. (Timestamps cannot order the two: the holder stamps started_at after
+      // it took the lock, the skipped tick after it found the lock taken.)
       const holder = rows.find((r) => row.error!.includes(r.run_id))!;
       expect(holder.status).not.toBe('skipped');
-      expect(holder.started_at.getTime()).toBeLessThanOrEqual(row.started_at.getTime());
-      expect(holder.finished_at!.getTime()).toBeGreaterThanOrEqual(row.started_at.getTime());
     }
     expect(rows.filter((r) => r.status === 'succeeded').length).toBeGreaterThanOrEqual(4);
     expect(rows.filter((r) => !['succeeded', 'skipped'].includes(r.status))).toEqual([]);
