@@ -19,7 +19,16 @@ interface ApplyInput {
  * never before (invariant 1).
  */
 export function applyConfirmedStatements(
-  input: ApplyInput & { removes: boolean; adds: boolean },
+  input: ApplyInput & {
+    removes: boolean;
+    adds: boolean;
+    /**
+     * The run re-sends changes earlier runs left unconfirmed, so an add may be for a member the
+     * snapshot already holds: insert only the members it lacks. Default false: every add of a plain
+     * diff is a member the snapshot lacks, and the check would cost a lookup per add.
+     */
+    addsMayBeHeld?: boolean;
+  },
 ): CompiledQuery[] {
   const { db, schema, tables, syncName, runId, ranges } = input;
   const snapshot = qualified(schema, 'cohort_snapshot');
@@ -52,17 +61,32 @@ export function applyConfirmedStatements(
         .columns(['sync_name', 'id_type', 'id', 'alias_label', 'added_at', 'run_id'])
         .expression(
           db
-            .selectFrom(changes)
+            .selectFrom(`${changes} as c`)
             .select([
               sql.lit(syncName).as('sync_name'),
-              'id_type',
-              'id',
-              'alias_label',
+              'c.id_type',
+              'c.id',
+              'c.alias_label',
               sql`CURRENT_TIMESTAMP`.as('added_at'),
               sql.lit(runId).as('run_id'),
             ])
-            .where('op', '=', 'add')
-            .where(inBatchRanges(ranges)),
+            .where('c.op', '=', 'add')
+            .where(inBatchRanges(ranges, 'c.batch'))
+            // One row per member, so the snapshot's size stays the cohort's size.
+            .$if(input.addsMayBeHeld === true, (select) =>
+              select.where(({ not, exists, selectFrom }) =>
+                not(
+                  exists(
+                    selectFrom(`${snapshot} as s`)
+                      .select(sql.lit(1).as('one'))
+                      .where('s.sync_name', '=', syncName)
+                      .whereRef('s.id_type', '=', 'c.id_type')
+                      .whereRef('s.id', '=', 'c.id')
+                      .whereRef('s.alias_label', '=', 'c.alias_label'),
+                  ),
+                ),
+              ),
+            ),
         )
         .compile(),
     );

@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   faults?: FaultSettings;
   /** Requests kept in the history; default 10,000. */
   history_limit?: number;
+  /** The emulator's clock (epoch milliseconds) for rate-limit windows; default `Date.now`. */
+  clock?: () => number;
 }
 
 export interface RequestRecord {
@@ -37,6 +39,8 @@ export interface RequestRecord {
   /** Identifiers that matched no user (or an identified user's device). */
   ignored: number;
   fault?: string;
+  /** Latency the emulator added before answering, when it added any. */
+  latency_ms?: number;
 }
 
 export interface RunningEmulator {
@@ -56,6 +60,11 @@ export class EmulatorState {
   /** API requests being answered now, and the most at once since the start (or the last reset). */
   inFlight = 0;
   peakInFlight = 0;
+  /**
+   * Time as the rate-limit windows see it. A test may replace it with a clock it controls, so that
+   * which request meets the requests-per-hour ceiling does not depend on how loaded the machine is.
+   */
+  clock: () => number;
   private seq = 0;
 
   constructor(private readonly options: EmulatorOptions) {
@@ -71,6 +80,7 @@ export class EmulatorState {
         ),
     );
     this.faults.configure(options.faults ?? {});
+    this.clock = options.clock ?? Date.now;
   }
 
   workspace(name: string | null): Workspace | undefined {
@@ -122,19 +132,28 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
   const partner = decodeURIComponent(route[1]!);
   const usersRoute = route[2] !== undefined;
   const raw = await readBody(req);
-  const { latencyMs, failure, rateLimit } = state.faults.next(Date.now(), usersRoute);
+  const { latencyMs, failure, rateLimit } = state.faults.next(state.clock(), usersRoute);
   if (latencyMs > 0) await sleep(latencyMs);
   if (rateLimit) setRateLimitHeaders(res, rateLimit);
   const path = url.pathname;
+  const slowed = latencyMs > 0 ? { latency_ms: latencyMs } : {};
   if (rateLimit?.exceeded) {
     res.setHeader(
       'Retry-After',
-      String(Math.max(1, rateLimit.resetEpochSeconds - Math.floor(Date.now() / 1000))),
+      String(Math.max(1, rateLimit.resetEpochSeconds - Math.floor(state.clock() / 1000))),
     );
-    state.record({ path, status: 429, adds: 0, removes: 0, ignored: 0, fault: 'requests_per_hour' });
+    state.record({
+      path,
+      status: 429,
+      adds: 0,
+      removes: 0,
+      ignored: 0,
+      fault: 'requests_per_hour',
+      ...slowed,
+    });
     return send(res, 429, { message: 'API rate limit exceeded' });
   }
-  if (failure && failure.kind !== 'drop_after_apply') return injectFailure(state, res, path, failure);
+  if (failure && failure.kind !== 'drop_after_apply') return injectFailure(state, res, path, failure, slowed);
 
   let body: Record<string, unknown>;
   try {
@@ -183,11 +202,11 @@ async function handle(state: EmulatorState, req: IncomingMessage, res: ServerRes
     record = { workspace: auth.name, cohort_id: request.cohort_id, adds: 0, removes: 0, ignored: 0 };
   }
   if (failure?.kind === 'drop_after_apply') {
-    state.record({ path, status: 0, ...record, fault: 'drop_after_apply' });
+    state.record({ path, status: 0, ...record, fault: 'drop_after_apply', ...slowed });
     req.socket.destroy();
     return;
   }
-  state.record({ path, status: 201, ...record });
+  state.record({ path, status: 201, ...record, ...slowed });
   send(res, 201, { message: 'success' });
 }
 
@@ -206,19 +225,25 @@ function authenticate(
   return workspace;
 }
 
-function injectFailure(state: EmulatorState, res: ServerResponse, path: string, failure: Fault): void {
+function injectFailure(
+  state: EmulatorState,
+  res: ServerResponse,
+  path: string,
+  failure: Fault,
+  slowed: { latency_ms?: number },
+): void {
   if (failure.kind === 'drop') {
-    state.record({ path, status: 0, adds: 0, removes: 0, ignored: 0, fault: 'drop' });
+    state.record({ path, status: 0, adds: 0, removes: 0, ignored: 0, fault: 'drop', ...slowed });
     res.socket?.destroy();
     return;
   }
   if (failure.kind === 'rate_limit') {
     const reset = Math.ceil(Date.now() / 1000) + failure.retryAfterSeconds;
-    res.setHeader('Retry-After', String(failure.retryAfterSeconds));
+    if (!failure.resetOnly) res.setHeader('Retry-After', String(failure.retryAfterSeconds));
     res.setHeader('X-RateLimit-Limit', '250000');
     res.setHeader('X-RateLimit-Remaining', '0');
     res.setHeader('X-RateLimit-Reset', String(reset));
-    state.record({ path, status: 429, adds: 0, removes: 0, ignored: 0, fault: 'rate_limit' });
+    state.record({ path, status: 429, adds: 0, removes: 0, ignored: 0, fault: 'rate_limit', ...slowed });
     return send(res, 429, { message: 'API rate limit exceeded' });
   }
   if (failure.kind === 'status') {
@@ -229,12 +254,21 @@ function injectFailure(state: EmulatorState, res: ServerResponse, path: string, 
       removes: 0,
       ignored: 0,
       fault: `status_${failure.status}`,
+      ...slowed,
     });
-    return send(res, failure.status, {
-      message: failure.status === 423 ? 'Resource locked' : 'Internal Server Error',
-    });
+    return send(res, failure.status, { message: STATUS_MESSAGES[failure.status] ?? 'Internal Server Error' });
   }
 }
+
+/** Messages of the statuses a fault can inject; Braze's own wording where it documents one. */
+const STATUS_MESSAGES: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  423: 'Resource locked',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 function setRateLimitHeaders(res: ServerResponse, limit: RateLimitState): void {
   res.setHeader('X-RateLimit-Limit', String(limit.limit));

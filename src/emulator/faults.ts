@@ -1,7 +1,9 @@
 /** A fault the emulator can inject into one request. */
 export type Fault =
   | { kind: 'status'; status: number } // 5xx or 423, nothing applied
-  | { kind: 'rate_limit'; retryAfterSeconds: number } // 429 with rate-limit headers, nothing applied
+  // 429 with rate-limit headers, nothing applied; `resetOnly`: X-RateLimit-Reset without Retry-After,
+  // which Braze documents as optional
+  | { kind: 'rate_limit'; retryAfterSeconds: number; resetOnly?: boolean }
   | { kind: 'drop' } // connection destroyed before anything is applied
   | { kind: 'drop_after_apply' } // applied, then the connection is destroyed: the client never hears
   | { kind: 'latency'; ms: number };
@@ -50,6 +52,9 @@ export class FaultInjector {
     this.settings = { ...settings };
     this.script = [...(settings.script ?? [])];
     this.random = mulberry32(settings.seed ?? 1);
+    // New settings start a new rate-limit window, so no count carries over from the previous ones.
+    this.windowStart = 0;
+    this.windowCount = 0;
   }
 
   current(): FaultSettings {

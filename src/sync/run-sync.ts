@@ -195,6 +195,8 @@ class SyncRun {
   private previousCohort: { cohort_id: string; cohort_name: string } | undefined;
   /** The cohort id changed since the snapshot was written: diff against an empty cohort. */
   private cohortIdChanged = false;
+  /** This run re-sends changes earlier runs left unconfirmed (see stageChangesStatement). */
+  private resendsUnconfirmed = false;
   /** Aborted if the sync lock is lost mid-run: sending stops, another run may have started. */
   private lockLost: AbortSignal | undefined;
   /** The highest batch number of this run's changes (-1 when none). */
@@ -324,6 +326,7 @@ class SyncRun {
     this.report.snapshot_size = this.cohortIdChanged ? 0 : Number(snapshot?.members ?? 0);
 
     const unresolvedRuns = await this.audit.unresolvedRuns(this.sync.name, this.sync.cohort_id, this.runId);
+    this.resendsUnconfirmed = unresolvedRuns.length > 0;
     if (unresolvedRuns.length > 0)
       this.log.info(
         `re-sending the members whose changes ${unresolvedRuns.length} earlier run(s) left unconfirmed`,
@@ -563,6 +566,7 @@ class SyncRun {
           ranges: batchRanges(batches.confirmed.map((b) => b.batch)),
           adds: batches.confirmed.some((b) => b.adds > 0),
           removes: batches.confirmed.some((b) => b.removes > 0),
+          addsMayBeHeld: this.resendsUnconfirmed,
         }),
       );
     }

@@ -152,14 +152,35 @@ describe('the Braze emulator', () => {
     expect(limited.headers['retry-after']).toBe('7');
     expect(Number(limited.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
 
-    braze.state.faults.configure({ requests_per_hour: 2, rate_window_seconds: 3600 });
-    expect((await create()).status).toBe(201);
-    const second = await create();
-    expect(second.status).toBe(201);
-    expect(second.headers['x-ratelimit-remaining']).toBe('0');
-    const third = await create();
-    expect(third.status).toBe(429);
-    expect(third.headers['x-ratelimit-limit']).toBe('2');
+    // A clock of the test's own, 10 minutes into an hour: no window boundary falls between the requests.
+    const now = Date.parse('2026-11-23T10:10:00Z');
+    braze.state.clock = () => now;
+    try {
+      braze.state.faults.configure({ requests_per_hour: 2, rate_window_seconds: 3600 });
+      expect((await create()).status).toBe(201);
+      const second = await create();
+      expect(second.status).toBe(201);
+      expect(second.headers['x-ratelimit-remaining']).toBe('0');
+      const third = await create();
+      expect(third.status).toBe(429);
+      expect(third.headers['x-ratelimit-limit']).toBe('2');
+      // The window resets on the hour: 50 minutes from the emulator's now.
+      expect(third.headers['x-ratelimit-reset']).toBe(String(Date.parse('2026-11-23T11:00:00Z') / 1000));
+      expect(third.headers['retry-after']).toBe(String(50 * 60));
+      expect(braze.state.history.at(-1)).toMatchObject({ status: 429, fault: 'requests_per_hour' });
+      braze.state.clock = () => now + 3600_000; // an hour later, a new window
+      expect((await create()).status).toBe(201);
+    } finally {
+      braze.state.clock = Date.now;
+    }
+  });
+
+  it('a 429 may carry only X-RateLimit-Reset, as Braze documents Retry-After as optional', async () => {
+    braze.state.faults.configure({ script: [{ kind: 'rate_limit', retryAfterSeconds: 3, resetOnly: true }] });
+    const limited = await create();
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBeUndefined();
+    expect(Number(limited.headers['x-ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
   });
 
   it('injects 5xx and 423 without applying the request', async () => {

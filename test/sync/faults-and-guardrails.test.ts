@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
-import type { FaultSettings } from '../../src/emulator/faults.js';
-import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
+import type { Fault, FaultSettings } from '../../src/emulator/faults.js';
+import type { SyncReport } from '../../src/sync/run-sync.js';
+import { runCli } from '../support/cli.js';
+import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
 import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
+import { answeredSince, lastSeq, recordScenario } from '../support/reliability-figures.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
@@ -30,12 +33,14 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
 
   const users = (from: number, to: number) =>
     Array.from({ length: to - from + 1 }, (_, i) => `external_id:user-${from + i}`).sort();
+  let range = { from: 1, to: 0 };
   async function setAudience(from: number, to: number): Promise<void> {
     await world.warehouse.exec(
       `DELETE FROM ${data}.audience`,
       ...(to >= from ? [`INSERT INTO ${data}.audience ${engine.userIds(from, to)}`] : []),
     );
     desired = users(from, to);
+    range = { from, to };
   }
   /** The same warehouse and sync with other `braze:` settings (its own retry policy, or the fast one). */
   const withBraze = (extra: string) =>
@@ -67,6 +72,7 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
     async (seed) => {
       const shift = (seed - 7) * 600; // each storm removes 600 members and adds 600
       await setAudience(1 + shift, 2500 + shift);
+      const firstSeq = lastSeq(braze.state.history);
       braze.state.faults.configure(storm(seed));
       const stormy = await world.runOne();
       expect(['succeeded', 'partial', 'failed']).toContain(stormy.status);
@@ -77,7 +83,9 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
       const { status, requests, retries, added, removed, failed } = stormy;
       expect(audit).toEqual({ status, requests, retries, added, removed, failed });
       // Every attempt the client made reached the emulator, retries included.
-      expect(braze.state.history.filter((r) => r.fault !== undefined).length).toBeGreaterThan(0);
+      const stormAnswered = answeredSince(braze.state.history, firstSeq);
+      expect(stormAnswered).toHaveLength(requests);
+      expect(stormAnswered.filter((r) => r.fault !== undefined).length).toBeGreaterThan(0);
 
       const changes = await world.query<{ status: string; n: number; errors: number }>(
         `SELECT status, COUNT(*) AS n, COUNT(error) AS errors FROM $state.sync_changes WHERE run_id = '${stormy.run_id}' GROUP BY status ORDER BY status`,
@@ -91,26 +99,65 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
         snapshotOnly: [],
         brazeOnly: [],
       });
+      // A run that succeeded through the storm already made Braze equal the query.
+      if (stormy.status === 'succeeded') expect(cohortMembers(braze, COHORT)).toEqual(desired);
 
       braze.state.faults.configure({});
       const clean = await world.runOne();
       expect(clean.status).toBe('succeeded');
       expect(cohortMembers(braze, COHORT)).toEqual(desired);
       expect(await snapshotMembers(world, 'storm')).toEqual(desired);
+      recordScenario({
+        file: import.meta.filename,
+        engine: engine.name,
+        scenario: `storm, seed ${seed}, then a clean run`,
+        runs: [stormy, clean],
+        answered: answeredSince(braze.state.history, firstSeq),
+        runsToConverge: stormy.status === 'succeeded' ? 1 : 2,
+      });
     },
   );
 
-  it('a requests-per-hour ceiling: 429s with Retry-After are waited out, counted as retries, and the run completes', async () => {
+  it('a requests-per-hour ceiling: every request past it gets a 429 with Retry-After, is waited out, retried and counted in sync_runs.retries', async () => {
     await setAudience(1, 6000);
-    const before = braze.state.history.length;
-    braze.state.faults.configure({ requests_per_hour: 3, rate_window_seconds: 1, membership_only: true });
-    const report = await world.runOne();
-    braze.state.faults.configure({});
-    const ceiling = braze.state.history.slice(before).filter((r) => r.fault === 'requests_per_hour');
-    expect(ceiling.length).toBeGreaterThan(0);
-    expect(report).toMatchObject({ status: 'succeeded', retries: ceiling.length });
-    expect(report.requests).toBe(braze.state.history.length - before);
+    const LIMIT = 2;
+    const WINDOW_MS = 1000;
+    const serial = withBraze('concurrency: 1'); // one request at a time: which one meets the ceiling is fixed
+    const firstSeq = lastSeq(braze.state.history);
+    const answered = () => answeredSince(braze.state.history, firstSeq);
+    const turnedAway = () => answered().filter((r) => r.fault === 'requests_per_hour');
+    // The emulator's clock moves on one window each time it turns a request away (the client waits that
+    // window out), and never otherwise: the count is the same however slowly a loaded machine runs.
+    const start = Date.now();
+    braze.state.clock = () => start + WINDOW_MS * turnedAway().length;
+    braze.state.faults.configure({ requests_per_hour: LIMIT, rate_window_seconds: WINDOW_MS / 1000 });
+    let report;
+    try {
+      report = await serial.runOne();
+    } finally {
+      braze.state.clock = Date.now;
+      braze.state.faults.configure({});
+    }
+    const accepted = answered().filter((r) => r.status === 201).length;
+    const hits = turnedAway().length;
+    expect(accepted).toBeGreaterThanOrEqual(3);
+    // LIMIT requests fit in each window; the next one is turned away, and its retry opens the next window.
+    expect(hits).toBe(Math.floor((accepted - 1) / LIMIT));
+    expect(answered()).toHaveLength(accepted + hits);
+    expect(report).toMatchObject({ status: 'succeeded', retries: hits, requests: accepted + hits });
+    const [audit] = await world.query(
+      `SELECT retries FROM $state.sync_runs WHERE run_id = '${report.run_id}'`,
+    );
+    expect(audit).toEqual({ retries: hits });
     expect(cohortMembers(braze, COHORT)).toEqual(desired);
+    recordScenario({
+      file: import.meta.filename,
+      engine: engine.name,
+      scenario: `requests-per-hour ceiling of ${LIMIT} a window`,
+      runs: [report],
+      answered: answered(),
+      runsToConverge: 1,
+    });
   });
 
   it('latency spikes past the request timeout: timed-out requests are retried, and what Braze applied late is re-sent or confirmed', async () => {
@@ -193,6 +240,172 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
     expect(retried).toMatchObject({ status: 'succeeded', to_add: 500, added: 500 });
     expect(cohortMembers(braze, COHORT)).toEqual(desired);
   });
+
+  /** One fault of each kind, twice: each is retried and counted, and the run still succeeds. */
+  const RETRIED: [name: string, fault: Fault][] = [
+    ['503 Service Unavailable', { kind: 'status', status: 503 }],
+    ['500 Internal Server Error', { kind: 'status', status: 500 }],
+    ['423 Resource locked', { kind: 'status', status: 423 }],
+    ['429 with Retry-After', { kind: 'rate_limit', retryAfterSeconds: 1 }],
+    ['429 with only X-RateLimit-Reset', { kind: 'rate_limit', retryAfterSeconds: 1, resetOnly: true }],
+    ['a connection dropped before Braze applied the request', { kind: 'drop' }],
+    ['a connection dropped after Braze applied the request', { kind: 'drop_after_apply' }],
+  ];
+  it.each(RETRIED)(
+    '%s, twice: both retried, counted in sync_runs.retries; the run succeeds and Braze equals the query',
+    async (_name, fault) => {
+      await setAudience(range.from, range.to + 1500); // 1,500 adds: 2 requests
+      const firstSeq = lastSeq(braze.state.history);
+      braze.state.faults.configure({ script: [fault, fault], membership_only: true });
+      const report = await world.runOne();
+      braze.state.faults.configure({});
+      const answered = answeredSince(braze.state.history, firstSeq);
+      expect(answered.filter((r) => r.fault !== undefined)).toHaveLength(2);
+      // The cohort create (sent with every run that has changes), 2 batches, 2 retries.
+      expect(report).toMatchObject({ status: 'succeeded', added: 1500, failed: 0, retries: 2, requests: 5 });
+      const [audit] = await world.query(
+        `SELECT status, retries, requests FROM $state.sync_runs WHERE run_id = '${report.run_id}'`,
+      );
+      expect(audit).toEqual({ status: 'succeeded', retries: 2, requests: 5 });
+      expect(cohortMembers(braze, COHORT)).toEqual(desired);
+      expect(await snapshotMembers(world, 'storm')).toEqual(desired);
+    },
+  );
+
+  it('a 400 is not retried: its batch fails at once with the error recorded, the other batch is sent (partial), the next run sends the rest', async () => {
+    await setAudience(range.from, range.to + 1500);
+    braze.state.faults.configure({ script: [{ kind: 'status', status: 400 }], membership_only: true });
+    const report = await world.runOne();
+    braze.state.faults.configure({});
+    expect(report).toMatchObject({ status: 'partial', retries: 0, requests: 3 }); // the create and 2 batches
+    expect([500, 1000]).toContain(report.failed);
+    expect(report.added).toBe(1500 - report.failed);
+    expect(report.error).toMatch(/Braze rejected the request \(400\): Bad Request/);
+    const rows = await world.query(
+      `SELECT status, error, COUNT(*) AS n FROM $state.sync_changes WHERE run_id = '${report.run_id}' GROUP BY status, error ORDER BY status`,
+    );
+    expect(rows).toEqual([
+      { status: 'failed', error: expect.stringMatching(/\(400\)/) as unknown, n: report.failed },
+      { status: 'sent', error: null, n: report.added },
+    ]);
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded', added: report.failed });
+    expect(cohortMembers(braze, COHORT)).toEqual(desired);
+  });
+
+  it('retries are bounded by total time too: slow 503s stop being retried once max_elapsed_seconds is spent, long before max_attempts', async () => {
+    await setAudience(range.from, range.to + 3000); // 3,000 adds: 3 requests
+    const bounded = withBraze(
+      'concurrency: 1\n  retry: { max_attempts: 20, base_delay_ms: 1, max_delay_ms: 5, max_elapsed_seconds: 1 }',
+    );
+    const before = membershipRequests(braze).length;
+    braze.state.faults.configure({ server_error_rate: 1, latency_ms: 300, membership_only: true });
+    const report = await bounded.runOne();
+    braze.state.faults.configure({});
+    const attempts = membershipRequests(braze).length - before;
+    // Every attempt takes at least 300 ms, so no request can start a 5th attempt within its 1 s; a loaded
+    // machine only makes attempts slower, so this bound cannot flake. Three batches failed: the run stops.
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(attempts).toBeLessThanOrEqual(3 * 4);
+    expect(report).toMatchObject({ status: 'failed', added: 0, failed: 3000, retries: attempts - 3 });
+    const [audit] = await world.query(
+      `SELECT retries FROM $state.sync_runs WHERE run_id = '${report.run_id}'`,
+    );
+    expect(audit).toEqual({ retries: attempts - 3 });
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded', added: 3000 });
+    expect(cohortMembers(braze, COHORT)).toEqual(desired);
+  });
+});
+
+/** A harsh storm that never lets up: 3 attempts a request, so whole batches fail and runs end partial or failed. */
+const hurricane = (seed: number): FaultSettings => ({
+  server_error_rate: 0.3,
+  locked_rate: 0.1,
+  rate_limit_rate: 0.2,
+  retry_after_seconds: 0,
+  drop_rate: 0.1,
+  drop_after_apply_rate: 0.1,
+  latency_spike_rate: 0.1,
+  latency_spike_ms: 30,
+  seed,
+});
+
+describe.each(ENGINES)('runs under a storm that never stops, on $name', (engine) => {
+  let world: World;
+  let braze: RunningEmulator;
+  let data: string;
+  const COHORT = 'cohort-sync-hurricane';
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const warehouse = engine.isolate(dir);
+    data = `${warehouse.stateSchema}_data`;
+    await warehouse.exec(
+      `CREATE SCHEMA IF NOT EXISTS ${data}`,
+      `CREATE TABLE ${data}.audience (external_id TEXT)`,
+    );
+    world = new World(
+      dir,
+      warehouse,
+      braze,
+      [{ name: 'hurricane', query: `SELECT external_id FROM ${data}.audience` }],
+      'retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 10, max_elapsed_seconds: 30 }',
+    );
+  });
+
+  it.each([21, 22, 23, 24, 25])(
+    'seed %i: every run keeps the snapshot honest, and the runs converge without a clean one',
+    async (seed) => {
+      // 20,000 members first; then each storm replaces 4,000 of them: 8,000 changes, 8 requests.
+      const from = 1 + (seed - 21) * 4000;
+      await world.warehouse.exec(
+        `DELETE FROM ${data}.audience`,
+        `INSERT INTO ${data}.audience ${engine.userIds(from, from + 19999)}`,
+      );
+      const desired = Array.from({ length: 20000 }, (_, i) => `external_id:user-${from + i}`).sort();
+      const firstSeq = lastSeq(braze.state.history);
+      braze.state.faults.configure(hurricane(seed));
+      const runs: SyncReport[] = [];
+      try {
+        while (runs.at(-1)?.status !== 'succeeded') {
+          if (runs.length === 25) throw new Error(`no convergence in 25 runs: ${JSON.stringify(runs)}`);
+          const report = await world.runOne();
+          runs.push(report);
+          expect(['succeeded', 'partial', 'failed']).toContain(report.status);
+          const unexplained = await unexplainedDifferences(
+            world,
+            braze,
+            'hurricane',
+            COHORT,
+            runs.map((r) => r.run_id),
+          );
+          expect(unexplained).toEqual({ snapshotOnly: [], brazeOnly: [] });
+        }
+      } finally {
+        braze.state.faults.configure({});
+      }
+      // A succeeded run re-derived every change the failed ones left: Braze and the snapshot are exact
+      // (one snapshot row per member, also for adds re-sent because an earlier run left them unconfirmed).
+      expect(cohortMembers(braze, COHORT)).toEqual(desired);
+      expect(await snapshotMembers(world, 'hurricane')).toEqual(desired);
+      const answered = answeredSince(braze.state.history, firstSeq);
+      expect(answered).toHaveLength(runs.reduce((total, r) => total + r.requests, 0));
+      const audited = await world.query(
+        `SELECT SUM(retries) AS retries, SUM(failed) AS failed FROM $state.sync_runs WHERE run_id IN (${runs.map((r) => `'${r.run_id}'`).join(', ')})`,
+      );
+      expect(audited.map((row) => [Number(row.retries), Number(row.failed)])).toEqual([
+        [runs.reduce((t, r) => t + r.retries, 0), runs.reduce((t, r) => t + r.failed, 0)],
+      ]);
+      recordScenario({
+        file: import.meta.filename,
+        engine: engine.name,
+        scenario: 'storm that never stops, until a run succeeds',
+        runs,
+        answered,
+        runsToConverge: runs.length,
+      });
+    },
+  );
 });
 
 describe.each(ENGINES)('guardrails on $name', (engine) => {
@@ -290,5 +503,36 @@ describe.each(ENGINES)('guardrails on $name', (engine) => {
     const allowed = await guarded('{ allow_empty_result: true }');
     expect(allowed).toMatchObject({ status: 'succeeded', removed: 905 });
     expect(cohortMembers(braze, COHORT)).toEqual([]);
+  });
+
+  it('the CLI: exit 3 and the reason for an abort, plan shows the verdict, --allow-mass-removal overrides it', async () => {
+    await setAudience(1, 1000); // from an empty cohort: 1,000 members, then a removal of 900
+    world.syncs[0]!.extra = undefined;
+    expect(await world.runOne()).toMatchObject({ status: 'succeeded' });
+    await setAudience(1, 100);
+    await world.config();
+    const run = (...args: string[]) => runCli([...args, '--config', world.configFile], { env: TEST_ENV });
+    const before = braze.state.history.length;
+    const aborted = await run('run');
+    expect(aborted.code).toBe(3);
+    expect(aborted.stdout).toMatch(/^guarded: aborted/m);
+    expect(aborted.stdout + aborted.stderr).toMatch(/would remove 900 of 1000 members \(90\.0%\)/);
+    expect(aborted.stderr).not.toMatch(/\n\s+at /);
+    expect(braze.state.history.length).toBe(before);
+    const [audit] = await world.query(
+      `SELECT status, error FROM $state.sync_runs WHERE sync_name = 'guarded' ORDER BY started_at DESC LIMIT 1`,
+    );
+    expect(audit).toEqual({
+      status: 'aborted',
+      error: expect.stringMatching(/^guardrail: .*max_removal_ratio/) as unknown,
+    });
+
+    const plan = await run('plan');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/GUARDRAIL\s+a run would stop: the run would remove 900 of 1000 members/);
+    const forced = await run('run', '--allow-mass-removal');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/^guarded: succeeded, \+0 −900/m);
+    expect(cohortMembers(braze, COHORT)).toEqual(users(1, 100));
   });
 });
