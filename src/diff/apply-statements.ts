@@ -74,10 +74,11 @@ export function applyConfirmedStatements(
             .where(inBatchRanges(ranges, 'c.batch'))
             // One row per member, so the snapshot's size stays the cohort's size.
             .$if(input.addsMayBeHeld === true, (select) =>
-              select.where(({ not, exists, selectFrom }) =>
-                not(
-                  exists(
-                    selectFrom(`${snapshot} as s`)
+              select.where((eb) =>
+                eb.not(
+                  eb.exists(
+                    eb
+                      .selectFrom(`${snapshot} as s`)
                       .select(sql.lit(1).as('one'))
                       .where('s.sync_name', '=', syncName)
                       .whereRef('s.id_type', '=', 'c.id_type')
