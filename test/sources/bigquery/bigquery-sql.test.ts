@@ -90,6 +90,16 @@ describe('the SQL cohort-sync sends to BigQuery', () => {
           error: "HTTP 400: it's bad",
         }),
       ]),
+      show('apply adds of a run that re-sends changes earlier runs left unconfirmed', [
+        ...applyConfirmedStatements({
+          ...changeInput,
+          runId: 'run-2',
+          ranges: [[0, 1]],
+          adds: true,
+          removes: false,
+          addsMayBeHeld: true,
+        }).slice(0, 1),
+      ]),
       show('run --limit', limitChangesStatements({ db, caps, tables, limit: 2500 })),
       show('drop a stage table', [dropTableStatement({ db, caps, schema, table: tables.members })]),
       show('a NULL value and a literal with quotes and a newline', [
