@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Redactor, TextLogger } from '../../src/log/logger.js';
 import { alertFor, type SyncHealth } from '../../src/scheduler/alert-for.js';
+import { RunAlerts } from '../../src/scheduler/run-alerts.js';
 import type { SyncReport } from '../../src/sync/run-sync.js';
 
 function report(status: SyncReport['status'], extra: Partial<SyncReport> = {}): SyncReport {
@@ -90,5 +92,29 @@ describe('alertFor', () => {
     const [text] = alerts(report('failed', { error: 'x'.repeat(2000) }));
     expect(text!.length).toBeLessThan(400);
     expect(text).toMatch(/…$/);
+  });
+});
+
+describe('RunAlerts', () => {
+  it('logs an alert it could not deliver and keeps going: a webhook outage never fails a run', async () => {
+    const lines: string[] = [];
+    const posted: string[] = [];
+    let down = true;
+    const runAlerts = new RunAlerts(
+      (text) =>
+        down
+          ? Promise.reject(new Error('the webhook answered HTTP 500'))
+          : Promise.resolve(void posted.push(text)),
+      new TextLogger(new Redactor([]), {}, (line) => lines.push(line)),
+    );
+    expect(() => runAlerts.observe({ type: 'run_finished', report: failed })).not.toThrow();
+    await runAlerts.flush();
+    expect(lines).toEqual([
+      `[vip] warn: could not send the alert (the webhook answered HTTP 500): cohort-sync: sync "vip" failed (run 0123abcd): Braze answered 503 Service Unavailable\n`,
+    ]);
+    down = false;
+    runAlerts.observe({ type: 'run_finished', report: report('succeeded', { added: 10 }) });
+    await runAlerts.flush();
+    expect(posted).toEqual(['cohort-sync: sync "vip" recovered (run 0123abcd succeeded, +10 −0)']);
   });
 });
