@@ -1,10 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { runCli, spawnCli, type SpawnedCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
 import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
+import {
+  answeredSince,
+  auditedRunIds,
+  auditedRunsSince,
+  lastSeq,
+  recordScenario,
+} from '../support/reliability-figures.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
@@ -50,8 +57,28 @@ describe.each(ENGINES)('crash safety of cohort-sync run on $name', (engine) => {
     return rows.map((row) => row.run_id);
   }
 
+  /** Where each test starts: its runs and requests are the ones after these, for the figures. */
+  let earlierRuns = new Set<string>();
+  let firstSeq = 0;
+  beforeEach(async () => {
+    earlierRuns = await auditedRunIds(world, SYNC);
+    firstSeq = lastSeq(braze.state.history);
+  });
+  async function recordFigures(scenario: string, signal: NodeJS.Signals): Promise<void> {
+    const runs = await auditedRunsSince(world, SYNC, earlierRuns);
+    recordScenario({
+      file: import.meta.filename,
+      engine: engine.name,
+      scenario,
+      runs,
+      answered: answeredSince(braze.state.history, firstSeq),
+      runsToConverge: runs.length,
+      signals: [signal],
+    });
+  }
+
   /** The same checks after every kill: nothing wrongly claimed, the next run proceeds, cleans up, converges. */
-  async function afterKill(killed: SpawnedCli): Promise<string> {
+  async function afterKill(killed: SpawnedCli, scenario: string): Promise<string> {
     expect(await killed.exited).toMatchObject({ signal: 'SIGKILL' });
     await sleep(LATENCY_MS * 2); // requests in flight at the kill still reach Braze (and are applied)
     braze.state.faults.configure({});
@@ -79,6 +106,7 @@ describe.each(ENGINES)('crash safety of cohort-sync run on $name', (engine) => {
     expect(stageTables).toEqual([]);
     expect(cohortMembers(braze, COHORT)).toEqual(desired);
     expect(await snapshotMembers(world, SYNC)).toEqual(desired);
+    await recordFigures(scenario, 'SIGKILL');
     return dead!;
   }
 
@@ -119,7 +147,7 @@ describe.each(ENGINES)('crash safety of cohort-sync run on $name', (engine) => {
 
     world.syncs[0]!.query = baseQuery;
     await world.config();
-    await afterKill(cli);
+    await afterKill(cli, 'SIGKILL while the warehouse stages the query');
   });
 
   it('SIGKILL between batches, with checkpoints written and requests in flight: the snapshot claims nothing Braze lacks', async () => {
@@ -128,7 +156,7 @@ describe.each(ENGINES)('crash safety of cohort-sync run on $name', (engine) => {
     const cli = start();
     await untilBrazeConfirmed(5, cli);
     cli.signal('SIGKILL');
-    await afterKill(cli);
+    await afterKill(cli, 'SIGKILL between batches, requests in flight');
   });
 
   it('SIGKILL inside the snapshot transaction: it rolls back whole; the next run converges', async () => {
@@ -145,7 +173,7 @@ describe.each(ENGINES)('crash safety of cohort-sync run on $name', (engine) => {
     expect(sent).toEqual([{ n: 0 }]);
     expect(await snapshotMembers(world, SYNC)).toEqual(before);
     expect(membershipRequests(braze, 201).length).toBeGreaterThan(0);
-    await afterKill(cli);
+    await afterKill(cli, 'SIGKILL inside the snapshot transaction');
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
@@ -187,6 +215,7 @@ describe.each(ENGINES)('crash safety of cohort-sync run on $name', (engine) => {
       expect(await runsWithStatus('interrupted')).toContain(run!.run_id); // not re-marked abandoned
       expect(cohortMembers(braze, COHORT)).toEqual(desired);
       expect(await snapshotMembers(world, SYNC)).toEqual(desired);
+      await recordFigures(`${signal} while sending`, signal);
     },
   );
 });

@@ -25,6 +25,8 @@ export interface ScenarioFigures {
   /** Changes the runs confirmed, and changes recorded as failed. */
   changes_sent: number;
   changes_failed: number;
+  /** Requests Braze (the emulator) answered or dropped, killed runs' included. */
+  braze_requests: number;
   /** Faults the emulator injected, by kind (its request log), and requests it delayed. */
   faults: Record<string, number>;
   delayed_requests: number;
@@ -88,6 +90,7 @@ export function recordScenario(input: {
     retries: sum((r) => r.retries),
     changes_sent: sum((r) => Number(r.added) + Number(r.removed)),
     changes_failed: sum((r) => r.failed),
+    braze_requests: answered.length,
     faults: countBy(answered.flatMap((r) => (r.fault === undefined ? [] : [r.fault]))),
     delayed_requests: answered.filter((r) => r.latency_ms !== undefined).length,
     signals: countBy(input.signals ?? []),

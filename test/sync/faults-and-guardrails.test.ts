@@ -110,7 +110,7 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
       recordScenario({
         file: import.meta.filename,
         engine: engine.name,
-        scenario: `storm, seed ${seed}, then a clean run`,
+        scenario: 'storm (one run), then a clean run',
         runs: [stormy, clean],
         answered: answeredSince(braze.state.history, firstSeq),
         runsToConverge: stormy.status === 'succeeded' ? 1 : 2,
@@ -253,7 +253,7 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
   ];
   it.each(RETRIED)(
     '%s, twice: both retried, counted in sync_runs.retries; the run succeeds and Braze equals the query',
-    async (_name, fault) => {
+    async (name, fault) => {
       await setAudience(range.from, range.to + 1500); // 1,500 adds: 2 requests
       const firstSeq = lastSeq(braze.state.history);
       braze.state.faults.configure({ script: [fault, fault], membership_only: true });
@@ -269,6 +269,14 @@ describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
       expect(audit).toEqual({ status: 'succeeded', retries: 2, requests: 5 });
       expect(cohortMembers(braze, COHORT)).toEqual(desired);
       expect(await snapshotMembers(world, 'storm')).toEqual(desired);
+      recordScenario({
+        file: import.meta.filename,
+        engine: engine.name,
+        scenario: `${name}, twice`,
+        runs: [report],
+        answered,
+        runsToConverge: 1,
+      });
     },
   );
 
@@ -399,7 +407,7 @@ describe.each(ENGINES)('runs under a storm that never stops, on $name', (engine)
       recordScenario({
         file: import.meta.filename,
         engine: engine.name,
-        scenario: 'storm that never stops, until a run succeeds',
+        scenario: 'harsh storm that never stops, until a run succeeds',
         runs,
         answered,
         runsToConverge: runs.length,
