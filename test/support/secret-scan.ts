@@ -25,11 +25,20 @@ export function scannedSoFar(): number {
   return captured.length;
 }
 
+/** What was captured so far whose text matches `pattern`, to show that a kind of output is scanned. */
+export function capturedMatching(pattern: RegExp): string[] {
+  return captured.filter((item) => pattern.test(item.text)).map((item) => item.what);
+}
+
 /** Names the places a secret leaked to, without printing the secret. */
 export function findLeaks(): string[] {
+  return leaksIn(captured, [...secrets]);
+}
+
+/** The scan itself, on given texts and secrets: where each secret appears, named by its number and length. */
+export function leaksIn(items: readonly { what: string; text: string }[], list: readonly string[]): string[] {
   const leaks: string[] = [];
-  const list = [...secrets];
-  for (const item of captured) {
+  for (const item of items) {
     list.forEach((secret, index) => {
       if (item.text.includes(secret))
         leaks.push(`secret #${index + 1} (${secret.length} chars) in ${item.what}`);

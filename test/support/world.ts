@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/types.js';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
-import { silentLogger, type Logger } from '../../src/log/logger.js';
+import { Redactor, TextLogger, type Logger } from '../../src/log/logger.js';
 import type { Row } from '../../src/sources/source.js';
 import type { RunSyncOptions, SyncReport } from '../../src/sync/run-sync.js';
 import type { SyncEventHandler } from '../../src/sync/sync-events.js';
@@ -92,7 +92,15 @@ export class World {
       onEvent?: SyncEventHandler;
     } = {},
   ): Promise<SyncReport[]> {
-    return runSyncs(await this.config(), { logger: silentLogger, ...options });
+    const config = await this.config();
+    // Log lines as the CLI writes them (through the config's redactor), kept for the suite's secret scan.
+    let log = '';
+    const logger = new TextLogger(new Redactor(config.secrets), {}, (line) => (log += line));
+    try {
+      return await runSyncs(config, { logger, ...options });
+    } finally {
+      captureForSecretScan(`log of an in-process run of ${this.configFile}`, log);
+    }
   }
 
   /** Runs one sync and returns its report. */
