@@ -102,6 +102,11 @@ export class FakeBigQuery {
     return fake;
   }
 
+  /** Sessions opened (createSession) and not yet ended (`CALL BQ.ABORT_SESSION()`). */
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
   /** The next job whose SQL matches fails with `error` (once). */
   failNext(match: RegExp, error: FakeError): void {
     this.faults.push({ match, error });
