@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
-import { SyncLockedError } from '../errors.js';
+import { SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
 import type { Source } from '../sources/source.js';
 import { tryAdvisoryLock, type AdvisoryLock } from './advisory-lock.js';
 import type { StateDatabase, SyncLockRow } from './state-database.js';
@@ -77,6 +77,8 @@ export async function acquireSyncLock(
     throw error;
   }
 
+  const leaseLost = new AbortController();
+  let renewedAt = Date.now();
   const heartbeat =
     source.capabilities.locking !== 'process' // with `advisory` the lease only keeps the row truthful
       ? setInterval(() => {
@@ -88,12 +90,31 @@ export async function acquireSyncLock(
                 .where('run_id', '=', runId)
                 .compile(),
             )
-            .catch(() => undefined); // a missed beat only shortens the lease; the next one renews it
+            .then(
+              () => void (renewedAt = Date.now()),
+              (error: unknown) => {
+                // A missed beat only shortens the lease; but a lease that may run out before the next beat can
+                // be taken by another run, so a run holding only a lease must stop sending (invariant 3).
+                if (
+                  source.capabilities.locking === 'lease' &&
+                  Date.now() + HEARTBEAT_MS - renewedAt >= LEASE_MS
+                )
+                  leaseLost.abort(
+                    new WarehouseError(
+                      `could not renew the lease of sync "${syncName}": ${errorMessage(error)}`,
+                      {
+                        code: 'LOCK_LOST',
+                        cause: error,
+                      },
+                    ),
+                  );
+              },
+            );
         }, HEARTBEAT_MS).unref()
       : undefined;
 
   return {
-    lost: advisory?.lost,
+    lost: advisory?.lost ?? (source.capabilities.locking === 'lease' ? leaseLost.signal : undefined),
     async release() {
       clearInterval(heartbeat);
       heldHere.delete(key);

@@ -1,6 +1,8 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import type { AuthClient } from 'google-auth-library';
+import { setTimeout as delay } from 'node:timers/promises';
 import { CompiledQuery, Kysely } from 'kysely';
+import { WarehouseError } from '../../errors.js';
 import type { WarehouseConfig } from '../../config/types.js';
 import type { QueryColumn, Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
 import { bigqueryCapabilities } from './bigquery-capabilities.js';
@@ -18,6 +20,9 @@ export interface BigQueryConnectOptions {
 
 /** Rows a stream asks for per page by default. */
 const DEFAULT_CHUNK_ROWS = 10_000;
+/** Attempts of a transaction that BigQuery cancels for a concurrent update of one of its tables. */
+const TRANSACTION_ATTEMPTS = 4;
+const CONFLICT_BACKOFF_MS = 250;
 
 /**
  * BigQuery as warehouse and state store, through the official SDK. Every statement is a query job;
@@ -106,9 +111,23 @@ export class BigQuerySource implements Source {
    * Runs `work` in a BigQuery multi-statement transaction that spans several jobs: a session is opened by
    * `BEGIN TRANSACTION`, every statement of `work` runs in it, then `COMMIT TRANSACTION`; on any error,
    * `ROLLBACK TRANSACTION`. Either way the session is ended. BigQuery allows DML (not permanent-table
-   * DDL) in it and cancels a transaction that conflicts with a concurrent change to the same table.
+   * DDL) in it. It cancels a transaction that updates or deletes rows of a table another open transaction
+   * changes; nothing of the cancelled one is kept, so it is run again, from the start (`work` reads
+   * afresh), after a short wait.
    */
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(work);
+      } catch (error) {
+        const conflict = error instanceof WarehouseError && error.code === 'WAREHOUSE_CONFLICT';
+        if (!conflict || attempt >= TRANSACTION_ATTEMPTS) throw error;
+        await delay(CONFLICT_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  private async transactionOnce<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
     let sessionId: string | undefined;
     await this.execute(CompiledQuery.raw('BEGIN TRANSACTION'), { onSession: (id) => (sessionId = id) });
     if (sessionId === undefined) throw new Error('BigQuery opened no session for the transaction');

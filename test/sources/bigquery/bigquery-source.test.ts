@@ -1,6 +1,6 @@
 import { OAuth2Client } from 'google-auth-library';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WarehouseError } from '../../../src/errors.js';
 import {
   BigQuerySource,
@@ -102,6 +102,35 @@ describe('the BigQuery source, through the real SDK against the fake', () => {
       'BEGIN TRANSACTION',
       'ROLLBACK TRANSACTION',
     ]);
+    expect(fake.openSessions).toBe(0);
+  });
+
+  it('a transaction BigQuery cancels for a concurrent update runs again, after the other one commits', async () => {
+    await run('CREATE TABLE `ds.counter` (name STRING, n INT64)');
+    await run("INSERT INTO `ds.counter` (name, n) VALUES ('a', 0)");
+    const update = (step: number) =>
+      sql.raw(`UPDATE \`ds.counter\` SET n = n + ${step} WHERE name = 'a'`).compile(source.db);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstUpdated = false;
+    const first = source.transaction(async (tx) => {
+      await tx.execute(update(1));
+      firstUpdated = true;
+      await held;
+    });
+    await vi.waitFor(() => expect(firstUpdated).toBe(true), { timeout: 30_000 });
+    const conflictsBefore = fake.conflicts;
+    fake.onConflict = release; // the first one commits as soon as the second is cancelled
+    let attempts = 0;
+    const second = source.transaction(async (tx) => {
+      attempts++;
+      await tx.execute(update(10));
+    });
+    await Promise.all([first, second]);
+    fake.onConflict = undefined;
+    expect(fake.conflicts).toBeGreaterThan(conflictsBefore);
+    expect(attempts).toBe(fake.conflicts - conflictsBefore + 1);
+    expect(await run('SELECT n FROM `ds.counter`')).toEqual([{ n: 11 }]);
     expect(fake.openSessions).toBe(0);
   });
 

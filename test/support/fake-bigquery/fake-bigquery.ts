@@ -63,6 +63,12 @@ export class FakeBigQuery {
   private readonly faults: { match: RegExp; error: FakeError }[] = [];
   private readonly states = new Map<string, JobState>();
   private readonly sessions = new Map<string, DuckDBConnection>();
+  /** Sessions inside a transaction, with the tables the transaction updated or deleted rows of. */
+  private readonly transactions = new Map<string, Set<string>>();
+  /** Transactions cancelled for a concurrent update, as BigQuery does. */
+  conflicts = 0;
+  /** Called when a transaction is cancelled for a concurrent update. */
+  onConflict: (() => void) | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -261,10 +267,12 @@ export class FakeBigQuery {
     if (/^\s*CALL\s+BQ\.ABORT_SESSION\s*\(\s*\)\s*;?\s*$/i.test(sql)) {
       this.sessions.get(sessionId ?? '')?.closeSync();
       this.sessions.delete(sessionId ?? '');
+      this.transactions.delete(sessionId ?? '');
       return;
     }
     const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
     if (sessionId !== undefined && !session) throw new Error(`Session ${sessionId} not found or expired`);
+    if (session && sessionId !== undefined) await this.trackTransaction(session, sessionId, state.job.sql);
     const connection = session ?? (await this.database.connect());
     try {
       const reader = await connection.runAndReadAll(sql, parameters as never);
@@ -287,6 +295,33 @@ export class FakeBigQuery {
     const touched = state.rows.length + (state.affected ?? 0);
     state.job.bytesProcessed = touched * 8;
     state.job.bytesBilled = touched === 0 ? 0 : Math.max(10 * MIB, Math.ceil((touched * 8) / MIB) * MIB);
+  }
+
+  /**
+   * BigQuery's rule for multi-statement transactions: one that updates or deletes rows of a table another
+   * open transaction changed is cancelled (and rolled back). DuckDB alone would let both commit.
+   */
+  private async trackTransaction(session: DuckDBConnection, sessionId: string, googleSql: string) {
+    if (/^\s*BEGIN\s+TRANSACTION\b/i.test(googleSql)) this.transactions.set(sessionId, new Set());
+    if (/^\s*(COMMIT|ROLLBACK)\s+TRANSACTION\b/i.test(googleSql)) this.transactions.delete(sessionId);
+    const mutated = this.transactions.get(sessionId);
+    const target =
+      /^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+((?:`[^`]+`|[\w-]+)(?:\.(?:`[^`]+`|[\w-]+))*)/i
+        .exec(googleSql)?.[1]
+        ?.replaceAll('`', '');
+    if (!mutated || target === undefined) return;
+    const others = [...this.transactions].filter(([id, tables]) => id !== sessionId && tables.has(target));
+    if (others.length === 0) {
+      mutated.add(target);
+      return;
+    }
+    this.conflicts++;
+    this.onConflict?.();
+    this.transactions.delete(sessionId);
+    await session.run('ROLLBACK');
+    throw new Error(
+      `Transaction is aborted due to concurrent update against table ${this.project}.${target}.`,
+    );
   }
 
   private async results(jobId: string, query: URLSearchParams): Promise<unknown> {
