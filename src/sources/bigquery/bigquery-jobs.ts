@@ -36,6 +36,23 @@ export interface QueryOptions {
   onSession?: (sessionId: string) => void;
 }
 
+/** Positional parameters (`?`) in order, or named ones (`@name`) by name. */
+export type Parameters = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+function queryParameters(parameters: Parameters) {
+  if (Array.isArray(parameters))
+    return parameters.length > 0
+      ? { parameterMode: 'POSITIONAL', queryParameters: parameters.map(toParameter) }
+      : {};
+  const named = Object.entries(parameters);
+  return named.length > 0
+    ? {
+        parameterMode: 'NAMED',
+        queryParameters: named.map(([name, value]) => ({ name, ...toParameter(value) })),
+      }
+    : {};
+}
+
 /** How long one jobs.query or getQueryResults call waits on the server for the job to finish. */
 const WAIT_MS = 10_000;
 
@@ -66,11 +83,7 @@ export class BigQueryJobs {
     private readonly settings: JobSettings,
   ) {}
 
-  async *pages(
-    sql: string,
-    parameters: readonly unknown[],
-    options: QueryOptions = {},
-  ): AsyncGenerator<ResultPage> {
+  async *pages(sql: string, parameters: Parameters, options: QueryOptions = {}): AsyncGenerator<ResultPage> {
     const deadline =
       this.settings.jobTimeoutMs === undefined ? undefined : Date.now() + this.settings.jobTimeoutMs;
     let response = (await this.api({
@@ -102,7 +115,7 @@ export class BigQueryJobs {
   }
 
   /** Runs a statement and returns every row: for statements with small results. */
-  async run(sql: string, parameters: readonly unknown[], options: QueryOptions = {}): Promise<ResultPage> {
+  async run(sql: string, parameters: Parameters, options: QueryOptions = {}): Promise<ResultPage> {
     const result: ResultPage = { fields: [], rows: [] };
     for await (const page of this.pages(sql, parameters, options)) {
       result.fields = page.fields;
@@ -124,7 +137,7 @@ export class BigQueryJobs {
     return job.statistics?.query?.schema?.fields ?? [];
   }
 
-  private queryRequest(sql: string, parameters: readonly unknown[], options: QueryOptions) {
+  private queryRequest(sql: string, parameters: Parameters, options: QueryOptions) {
     const { location, maximumBytesBilled, jobTimeoutMs } = this.settings;
     return {
       query: sql,
@@ -134,9 +147,7 @@ export class BigQueryJobs {
       timeoutMs: WAIT_MS,
       maxResults: options.maxResults,
       formatOptions: { useInt64Timestamp: true },
-      ...(parameters.length > 0
-        ? { parameterMode: 'POSITIONAL', queryParameters: parameters.map(toParameter) }
-        : {}),
+      ...queryParameters(parameters),
       ...(maximumBytesBilled !== undefined ? { maximumBytesBilled: String(maximumBytesBilled) } : {}),
       ...(jobTimeoutMs !== undefined ? { jobTimeoutMs: String(jobTimeoutMs) } : {}),
       ...(options.onSession ? { createSession: true } : {}),

@@ -9,6 +9,7 @@ import { bigqueryCapabilities } from './bigquery-capabilities.js';
 import { BigQueryDialect } from './bigquery-dialect.js';
 import { BigQueryJobs, type BigQueryApi, type BigQueryRequest, type QueryOptions } from './bigquery-jobs.js';
 import { isIdentifierField, rowValues } from './bigquery-values.js';
+import { transactionScript } from './transaction-script.js';
 import { describeBigQueryError, type BigQueryErrorContext } from './describe-bigquery-error.js';
 
 export type BigQueryWarehouseConfig = Extract<WarehouseConfig, { type: 'bigquery' }>;
@@ -23,6 +24,11 @@ const DEFAULT_CHUNK_ROWS = 10_000;
 /** Attempts of a transaction that BigQuery cancels for a concurrent update of one of its tables. */
 const TRANSACTION_ATTEMPTS = 4;
 const CONFLICT_BACKOFF_MS = 250;
+/** Statements whose rows a transaction's work needs back: it then runs in a session, statement by statement. */
+const READ = /^\s*\(?\s*(select|with)\b/i;
+
+/** Thrown into a transaction's work that reads, to run it again in a session. */
+class ReadsInTransaction extends Error {}
 
 /**
  * BigQuery as warehouse and state store, through the official SDK. Every statement is a query job;
@@ -68,9 +74,12 @@ export class BigQuerySource implements Source {
     return new BigQuerySource(api, config);
   }
 
-  async execute<R extends Row = Row>(query: CompiledQuery, options?: QueryOptions): Promise<R[]> {
+  async execute<R extends Row = Row>(
+    query: CompiledQuery,
+    options?: QueryOptions & { named?: Record<string, unknown> },
+  ): Promise<R[]> {
     try {
-      const { fields, rows } = await this.jobs.run(query.sql, query.parameters, options);
+      const { fields, rows } = await this.jobs.run(query.sql, options?.named ?? query.parameters, options);
       return rows.map((row) => {
         const values = rowValues(fields, row);
         return Object.fromEntries(fields.map((field, index) => [field.name, values[index]])) as R;
@@ -108,12 +117,14 @@ export class BigQuerySource implements Source {
   }
 
   /**
-   * Runs `work` in a BigQuery multi-statement transaction that spans several jobs: a session is opened by
-   * `BEGIN TRANSACTION`, every statement of `work` runs in it, then `COMMIT TRANSACTION`; on any error,
-   * `ROLLBACK TRANSACTION`. Either way the session is ended. BigQuery allows DML (not permanent-table
-   * DDL) in it. It cancels a transaction that updates or deletes rows of a table another open transaction
-   * changes; nothing of the cancelled one is kept, so it is run again, from the start (`work` reads
-   * afresh), after a short wait.
+   * Runs `work` as one BigQuery multi-statement transaction. Work that only writes (the snapshot apply
+   * with its audit update, the common case) is collected and sent as one script job,
+   * `BEGIN TRANSACTION; …; COMMIT TRANSACTION;`: BigQuery runs it to its end on its side and rolls it back
+   * if a statement fails, so a client killed meanwhile leaves no open transaction behind. Work that reads
+   * (the lock's check-then-take) runs in a session instead: `BEGIN TRANSACTION` opens it, each statement
+   * is a job in it, then `COMMIT TRANSACTION` (or `ROLLBACK TRANSACTION`), and the session is ended.
+   * BigQuery cancels a transaction that updates or deletes rows of a table another open transaction
+   * changes; nothing of it is kept, so it is run again from the start (`work` reads afresh) after a wait.
    */
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -128,6 +139,28 @@ export class BigQuerySource implements Source {
   }
 
   private async transactionOnce<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
+    const writes: CompiledQuery[] = [];
+    let result: T;
+    try {
+      result = await work({
+        execute: <R extends Row>(query: CompiledQuery) => {
+          if (READ.test(query.sql)) throw new ReadsInTransaction();
+          writes.push(query);
+          return Promise.resolve([] as R[]);
+        },
+      });
+    } catch (error) {
+      if (error instanceof ReadsInTransaction) return this.sessionTransaction(work);
+      throw error;
+    }
+    if (writes.length > 0) {
+      const script = transactionScript(writes);
+      await this.execute({ ...CompiledQuery.raw(script.sql), parameters: [] }, { named: script.parameters });
+    }
+    return result;
+  }
+
+  private async sessionTransaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
     let sessionId: string | undefined;
     await this.execute(CompiledQuery.raw('BEGIN TRANSACTION'), { onSession: (id) => (sessionId = id) });
     if (sessionId === undefined) throw new Error('BigQuery opened no session for the transaction');

@@ -7,8 +7,9 @@ export interface BigQueryField {
   mode?: string;
 }
 
-/** A positional query parameter on the wire (QueryParameter). */
+/** A query parameter on the wire (QueryParameter); named ones carry `name`. */
 export interface BigQueryParameter {
+  name?: string;
   parameterType: { type: string };
   parameterValue: { value: string };
 }

@@ -83,24 +83,50 @@ describe('the BigQuery source, through the real SDK against the fake', () => {
     expect(fake.jobs.length).toBe(before); // a dry run is no query job
   });
 
-  it('commits a transaction as one, and rolls all of it back when a statement fails', async () => {
-    await run('CREATE TABLE `ds.tx` (v STRING)');
+  it('sends a transaction that only writes as one script job, all of it or nothing', async () => {
+    await run('CREATE TABLE `ds.tx` (v STRING, n INT64)');
+    const insert = (value: string, column = 'v') =>
+      source.db
+        .insertInto('ds.tx')
+        .values({ [column]: value })
+        .compile();
+    const before = fake.jobs.length;
     await source.transaction(async (tx) => {
-      await tx.execute(sql.raw("INSERT INTO `ds.tx` (v) VALUES ('kept')").compile(source.db));
-      await tx.execute(sql.raw("INSERT INTO `ds.tx` (v) VALUES ('kept too')").compile(source.db));
+      await tx.execute(insert('kept'));
+      await tx.execute(insert("kept's too"));
     });
+    expect(fake.jobs.slice(before).map((job) => [job.sql, job.parameters])).toEqual([
+      [
+        'BEGIN TRANSACTION;\ninsert into `ds`.`tx` (`v`) values (@p0);\ninsert into `ds`.`tx` (`v`) values (@p1);\nCOMMIT TRANSACTION;',
+        ['kept', "kept's too"],
+      ],
+    ]);
     const failing = source.transaction(async (tx) => {
-      await tx.execute(sql.raw("INSERT INTO `ds.tx` (v) VALUES ('lost')").compile(source.db));
-      await tx.execute(sql.raw('SELECT no_such_column FROM `ds.tx`').compile(source.db));
+      await tx.execute(insert('lost'));
+      await tx.execute(insert('lost too', 'no_such_column'));
     });
     await expect(failing).rejects.toThrow(/no_such_column/);
-    expect(await run('SELECT v FROM `ds.tx` ORDER BY v')).toEqual([{ v: 'kept' }, { v: 'kept too' }]);
-    const sessionJobs = fake.jobs.filter((job) => job.sessionId !== undefined).map((job) => job.sql);
-    expect(sessionJobs.filter((text) => /^(BEGIN|COMMIT|ROLLBACK) TRANSACTION$/.test(text))).toEqual([
-      'BEGIN TRANSACTION',
-      'COMMIT TRANSACTION',
-      'BEGIN TRANSACTION',
-      'ROLLBACK TRANSACTION',
+    expect(await run('SELECT v FROM `ds.tx` ORDER BY v')).toEqual([{ v: 'kept' }, { v: "kept's too" }]);
+  });
+
+  it('runs a transaction that reads in a session, statement by statement, and rolls it back on failure', async () => {
+    await run('CREATE TABLE `ds.session_tx` (v STRING)');
+    const before = fake.jobs.length;
+    const seen = await source.transaction(async (tx) => {
+      await tx.execute(sql.raw("INSERT INTO `ds.session_tx` (v) VALUES ('kept')").compile(source.db));
+      return tx.execute(sql.raw('SELECT COUNT(*) AS n FROM `ds.session_tx`').compile(source.db));
+    });
+    expect(seen).toEqual([{ n: 1 }]); // the transaction reads its own write
+    const failing = source.transaction(async (tx) => {
+      await tx.execute(sql.raw("INSERT INTO `ds.session_tx` (v) VALUES ('lost')").compile(source.db));
+      await tx.execute(sql.raw('SELECT no_such_column FROM `ds.session_tx`').compile(source.db));
+    });
+    await expect(failing).rejects.toThrow(/no_such_column/);
+    expect(await run('SELECT v FROM `ds.session_tx`')).toEqual([{ v: 'kept' }]);
+    const sessionJobs = fake.jobs.slice(before).filter((job) => job.sessionId !== undefined);
+    expect(sessionJobs.map((job) => job.sql.split(' ')[0])).toEqual([
+      ...['BEGIN', 'INSERT', 'SELECT', 'COMMIT', 'CALL'],
+      ...['BEGIN', 'INSERT', 'SELECT', 'ROLLBACK', 'CALL'],
     ]);
     expect(fake.openSessions).toBe(0);
   });
@@ -113,7 +139,9 @@ describe('the BigQuery source, through the real SDK against the fake', () => {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     let firstUpdated = false;
+    const read = sql.raw('SELECT n FROM `ds.counter`').compile(source.db); // a read: a session transaction
     const first = source.transaction(async (tx) => {
+      await tx.execute(read);
       await tx.execute(update(1));
       firstUpdated = true;
       await held;
@@ -123,6 +151,7 @@ describe('the BigQuery source, through the real SDK against the fake', () => {
     fake.onConflict = release; // the first one commits as soon as the second is cancelled
     let attempts = 0;
     const second = source.transaction(async (tx) => {
+      await tx.execute(read);
       attempts++;
       await tx.execute(update(10));
     });

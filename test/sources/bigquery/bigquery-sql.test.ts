@@ -16,6 +16,7 @@ import {
 import { stageTables } from '../../../src/diff/stage-tables.js';
 import { bigqueryCapabilities } from '../../../src/sources/bigquery/bigquery-capabilities.js';
 import { BigQueryDialect } from '../../../src/sources/bigquery/bigquery-dialect.js';
+import { transactionScript } from '../../../src/sources/bigquery/transaction-script.js';
 import { MIGRATIONS } from '../../../src/state/migrations.js';
 
 const caps = bigqueryCapabilities({ stageExpirationHours: 24 });
@@ -100,6 +101,23 @@ describe('the SQL cohort-sync sends to BigQuery', () => {
           addsMayBeHeld: true,
         }).slice(0, 1),
       ]),
+      (() => {
+        const script = transactionScript([
+          ...applyConfirmedStatements({
+            ...changeInput,
+            runId: 'run-1',
+            ranges: [[0, 2]],
+            adds: true,
+            removes: true,
+          }),
+          db
+            .updateTable(`${schema}.sync_runs`)
+            .set({ added: 2000, removed: 1000, status: 'succeeded', finished_at: sql`CURRENT_TIMESTAMP` })
+            .where('run_id', '=', 'run-1')
+            .compile(),
+        ]);
+        return `-- the snapshot apply and the audit update: one transaction, one script job\n${script.sql}\n-- parameters: ${JSON.stringify(script.parameters)}\n`;
+      })(),
       show('run --limit', limitChangesStatements({ db, caps, tables, limit: 2500 })),
       show('drop a stage table', [dropTableStatement({ db, caps, schema, table: tables.members })]),
       show('a NULL value and a literal with quotes and a newline', [

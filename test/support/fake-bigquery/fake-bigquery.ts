@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bigqueryType, fromDuckDbValue } from './duckdb-to-bigquery.js';
-import { rewriteSql } from './rewrite-sql.js';
+import { rewriteSql, splitStatements } from './rewrite-sql.js';
 
 /** A job as the fake ran it, for assertions. */
 export interface FakeJob {
@@ -226,6 +226,11 @@ export class FakeBigQuery {
     }
     const { sql, options } = rewritten;
     const parameters = (request.queryParameters ?? []).map(parameterValue);
+    const named = Object.fromEntries(
+      (request.queryParameters ?? []).flatMap((parameter, index) =>
+        parameter.name === undefined ? [] : [[parameter.name, parameters[index]]],
+      ),
+    );
     const job: FakeJob = {
       jobId: `job_${randomUUID().replace(/-/g, '')}`,
       sql: request.query,
@@ -256,7 +261,9 @@ export class FakeBigQuery {
     }
     try {
       if (rewriteError) throw rewriteError;
-      await this.execute(state, sql, parameters, sessionId);
+      const statements = splitStatements(sql);
+      if (statements.length > 1) await this.executeScript(state, statements, named);
+      else await this.execute(state, sql, parameters, sessionId);
     } catch (error) {
       state.error = { status: 400, reason: 'invalidQuery', message: duckDbMessage(error) };
     }
@@ -292,9 +299,42 @@ export class FakeBigQuery {
     } finally {
       if (!session) connection.closeSync();
     }
+    this.account(state);
+  }
+
+  /** Made-up but deterministic bytes: 8 per row read or written; billed per started MiB, at least 10 MiB. */
+  private account(state: JobState): void {
     const touched = state.rows.length + (state.affected ?? 0);
     state.job.bytesProcessed = touched * 8;
     state.job.bytesBilled = touched === 0 ? 0 : Math.max(10 * MIB, Math.ceil((touched * 8) / MIB) * MIB);
+  }
+
+  /**
+   * A multi-statement query, statement by statement on one connection; a failure rolls back an open
+   * transaction, as BigQuery does for a script without an exception handler. Named parameters are bound
+   * per statement (DuckDB refuses values a statement does not use).
+   */
+  private async executeScript(state: JobState, statements: string[], named: Record<string, unknown>) {
+    const connection = await this.database.connect();
+    try {
+      for (const statement of statements) {
+        const used = Object.fromEntries(
+          [...statement.matchAll(/\$(\w+)/g)].flatMap(([, name]) =>
+            name !== undefined && name in named ? [[name, named[name]]] : [],
+          ),
+        );
+        const reader = await connection.runAndReadAll(statement, used as never);
+        const rows = reader.getRows();
+        if (reader.columnNames()[0] === 'Count' && rows.length === 1)
+          state.affected = (state.affected ?? 0) + Number(rows[0]![0]);
+      }
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      connection.closeSync();
+    }
+    this.account(state);
   }
 
   /**
@@ -430,7 +470,7 @@ export class FakeBigQuery {
 
 interface QueryRequest {
   query: string;
-  queryParameters?: { parameterType: { type: string }; parameterValue: { value: string } }[];
+  queryParameters?: { name?: string; parameterType: { type: string }; parameterValue: { value: string } }[];
   createSession?: boolean;
   connectionProperties?: { key: string; value: string }[];
   maxResults?: number;

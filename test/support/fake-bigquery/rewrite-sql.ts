@@ -9,6 +9,8 @@
  *   TIMESTAMP → TIMESTAMPTZ (BigQuery's TIMESTAMP is an instant)
  * - `EXCEPT DISTINCT` / `UNION DISTINCT` / `INTERSECT DISTINCT` → without DISTINCT (DuckDB's default)
  * - `OPTIONS (…)` clauses → removed, and returned (stage table expiration), so tests can check them
+ * - named parameters `@name` → DuckDB's `$name`; a script (`BEGIN TRANSACTION; …; COMMIT TRANSACTION;`) is
+ *   split into its statements by {@link splitStatements}
  * - `CURRENT_TIMESTAMP()` → `CURRENT_TIMESTAMP`; `GENERATE_ARRAY` → `generate_series`;
  *   `UNNEST(x) AS i` → `unnest(x) AS _unnest(i)` (BigQuery names the element column after the alias)
  *
@@ -103,11 +105,31 @@ export function rewriteSql(sql: string, project: string): RewrittenSql {
       // DuckDB would bind PostgreSQL's $1; BigQuery knows only ? and @name.
       if (token.text === '$' && /^\d/.test(tokens[index + 1]?.text ?? ''))
         throw new Error('Syntax error: Unexpected "$" (BigQuery parameters are ? or @name)');
-      out.push(token.text);
+      out.push(token.text === '@' && tokens[index + 1]?.kind === 'word' ? '$' : token.text);
       if (token.kind !== 'space') previousWord = '';
     }
   }
   return { sql: out.join(''), options };
+}
+
+/** The statements of a rewritten (DuckDB) script, split at `;` outside quotes; empty ones dropped. */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const char = sql[i]!;
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+    } else if (char === ';') {
+      statements.push(sql.slice(start, i));
+      start = i + 1;
+    }
+  }
+  statements.push(sql.slice(start));
+  return statements.map((statement) => statement.trim()).filter((statement) => statement !== '');
 }
 
 function tokenize(sql: string): Token[] {
