@@ -61,6 +61,7 @@ export class FakeBigQuery {
   /** Requests refused for a missing or wrong bearer token. */
   unauthorized = 0;
   private readonly faults: { match: RegExp; error: FakeError }[] = [];
+  private holds: { match: RegExp; held: JobState[] }[] = [];
   private readonly states = new Map<string, JobState>();
   private readonly sessions = new Map<string, DuckDBConnection>();
   /** Sessions inside a transaction, with the tables the transaction updated or deleted rows of. */
@@ -106,6 +107,19 @@ export class FakeBigQuery {
     );
     handlers.fake = fake;
     return fake;
+  }
+
+  /**
+   * Jobs whose SQL matches `match` answer `jobComplete: false` until the returned function is called, as
+   * a long query would: a gate that holds a run at a known step.
+   */
+  hold(match: RegExp): () => void {
+    const held: JobState[] = [];
+    this.holds.push({ match, held });
+    return () => {
+      this.holds = this.holds.filter((hold) => hold.held !== held);
+      for (const state of held) state.pendingPolls = 0;
+    };
   }
 
   /** Sessions opened (createSession) and not yet ended (`CALL BQ.ABORT_SESSION()`). */
@@ -254,6 +268,11 @@ export class FakeBigQuery {
       error: undefined,
     };
     this.states.set(job.jobId, state);
+    const hold = this.holds.find((candidate) => candidate.match.test(request.query));
+    if (hold) {
+      state.pendingPolls = Number.POSITIVE_INFINITY;
+      hold.held.push(state);
+    }
     const faultIndex = this.faults.findIndex((fault) => fault.match.test(request.query));
     if (faultIndex >= 0) {
       state.error = this.faults.splice(faultIndex, 1)[0]!.error;
