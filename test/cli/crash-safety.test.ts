@@ -4,6 +4,7 @@ import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { runCli, spawnCli, type SpawnedCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
+import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
 import {
   answeredSince,
@@ -24,7 +25,7 @@ const LATENCY_MS = 120;
  * Invariants 1–3 under SIGKILL and SIGTERM/SIGINT of the real CLI process, with the Braze emulator in this
  * process so that what Braze holds can be compared with what the warehouse claims.
  */
-describe.each(ENGINES)('crash safety of cohort-sync run on $name', (engine) => {
+describe.each([...ENGINES, bigqueryEngine])('crash safety of cohort-sync run on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;

@@ -3,9 +3,10 @@ import { createSource } from '../../src/sources/create-source.js';
 import { migrateState } from '../../src/state/migrations.js';
 import { deleteOldChanges } from '../../src/state/retention.js';
 import { ENGINES } from '../support/engines.js';
+import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { tempDir } from '../support/temp-dir.js';
 
-describe.each(ENGINES)('retention of sync_changes on $name', (engine) => {
+describe.each([...ENGINES, bigqueryEngine])('retention of sync_changes on $name', (engine) => {
   let dir: string;
   beforeAll(async () => {
     if (!(await engine.available())) throw new Error(`${engine.name} is not reachable`);

@@ -6,6 +6,7 @@ import type { SyncReport } from '../../src/sync/run-sync.js';
 import { runCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
+import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
 import { answeredSince, lastSeq, recordScenario } from '../support/reliability-figures.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -24,7 +25,7 @@ const storm = (seed: number): FaultSettings => ({
   seed,
 });
 
-describe.each(ENGINES)('faults and guardrails on $name', (engine) => {
+describe.each([...ENGINES, bigqueryEngine])('faults and guardrails on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;
@@ -422,7 +423,7 @@ describe.each(ENGINES)('runs under a storm that never stops, on $name', (engine)
   );
 });
 
-describe.each(ENGINES)('guardrails on $name', (engine) => {
+describe.each([...ENGINES, bigqueryEngine])('guardrails on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;

@@ -3,6 +3,7 @@ import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import type { SyncEvent } from '../../src/sync/sync-events.js';
 import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
+import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
@@ -32,7 +33,7 @@ const CUSTOMERS = `CREATE TABLE $data.customers AS SELECT * FROM (VALUES
   ('u4', NULL, NULL, NULL, 55)
 ) AS t(external_id, device_id, alias_name, alias_label, score)`;
 
-describe.each(ENGINES)('a sync on $name', (engine) => {
+describe.each([...ENGINES, bigqueryEngine])('a sync on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;

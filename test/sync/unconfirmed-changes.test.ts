@@ -3,9 +3,12 @@ import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import type { Fault } from '../../src/emulator/faults.js';
 import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
+import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { snapshotMembers } from '../support/invariants.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
+
+const engines = [...ENGINES, bigqueryEngine];
 
 /** Braze applies the request but the connection drops before the answer; every retry then fails (World: 6 attempts). */
 const APPLIED_BUT_UNCONFIRMED: Fault[] = [
@@ -13,7 +16,7 @@ const APPLIED_BUT_UNCONFIRMED: Fault[] = [
   ...Array.from({ length: 5 }, (): Fault => ({ kind: 'status', status: 503 })),
 ];
 
-describe.each(ENGINES)('changes Braze applied without confirming, on $name', (engine) => {
+describe.each(engines)('changes Braze applied without confirming, on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;

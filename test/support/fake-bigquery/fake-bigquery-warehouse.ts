@@ -8,15 +8,18 @@ import { FakeBigQuery } from './fake-bigquery.js';
 
 export const FAKE_PROJECT = 'fake-project';
 
+/** A running fake and a service account key file it accepts. */
+export interface FakeWithKey {
+  fake: FakeBigQuery;
+  keyFile: string;
+}
+
 /**
- * A fake BigQuery on loopback (stopped when the test file ends) and a warehouse config that reaches it
- * through the real SDK the way a user's config would: a service account key file (a fresh RSA key; the
- * SDK signs its own bearer JWT, which the fake verifies) and `api_endpoint`. Each call gets its own dataset.
+ * A fake BigQuery on loopback (stopped when the test file ends) that accepts the bearer JWT the real SDK
+ * signs itself from a service account key file: a fresh RSA key, written to `dir`. The key names another
+ * universe domain, which makes google-auth-library sign its own token instead of asking Google for one.
  */
-export async function fakeBigQueryWarehouse(
-  dir: string,
-  extra = '',
-): Promise<{ fake: FakeBigQuery; warehouse: TestWarehouse }> {
+export async function startFakeWithKey(dir: string): Promise<FakeWithKey> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const fake = await FakeBigQuery.start({ project: FAKE_PROJECT, publicKey });
   atEnd(() => fake.stop());
@@ -34,6 +37,14 @@ export async function fakeBigQueryWarehouse(
       universe_domain: 'fake.test',
     }),
   );
+  return { fake, keyFile };
+}
+
+/**
+ * A warehouse config that reaches the fake through the real SDK the way a user's config would: `key_file`
+ * and `api_endpoint`; its own dataset.
+ */
+export function fakeWarehouse({ fake, keyFile }: FakeWithKey, extra = ''): TestWarehouse {
   const dataset = `cs_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   const config: WarehouseConfig = {
     type: 'bigquery',
@@ -43,14 +54,19 @@ export async function fakeBigQueryWarehouse(
     api_endpoint: fake.url,
     stage_expiration_hours: 24,
   };
-  const yaml = `{ type: bigquery, project_id: ${FAKE_PROJECT}, location: US, key_file: ${keyFile}, api_endpoint: "${fake.url}"${extra ? `, ${extra}` : ''} }`;
   return {
-    fake,
-    warehouse: {
-      yaml,
-      config,
-      stateSchema: dataset,
-      exec: (...statements: string[]) => execWith(config, statements),
-    },
+    yaml: `{ type: bigquery, project_id: ${FAKE_PROJECT}, location: US, key_file: ${keyFile}, api_endpoint: "${fake.url}"${extra ? `, ${extra}` : ''} }`,
+    config,
+    stateSchema: dataset,
+    exec: (...statements: string[]) => execWith(config, statements),
   };
+}
+
+/** A fake of its own and a warehouse on it, for tests that inspect or steer the fake. */
+export async function fakeBigQueryWarehouse(
+  dir: string,
+  extra = '',
+): Promise<{ fake: FakeBigQuery; warehouse: TestWarehouse }> {
+  const started = await startFakeWithKey(dir);
+  return { fake: started.fake, warehouse: fakeWarehouse(started, extra) };
 }

@@ -40,6 +40,8 @@ interface JobState {
 }
 
 const BASE = '/bigquery/v2/projects/';
+/** A comment that makes a job never complete: a query that runs far longer than any test waits. */
+export const FAKE_HOLD_MARK = 'fake-bigquery: never completes';
 const MIB = 1024 * 1024;
 
 /**
@@ -268,6 +270,7 @@ export class FakeBigQuery {
       error: undefined,
     };
     this.states.set(job.jobId, state);
+    if (request.query.includes(FAKE_HOLD_MARK)) state.pendingPolls = Number.POSITIVE_INFINITY;
     const hold = this.holds.find((candidate) => candidate.match.test(request.query));
     if (hold) {
       state.pendingPolls = Number.POSITIVE_INFINITY;
