@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
-import { spawnCli } from '../support/cli.js';
+import { twoRunsAtOnce } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import type { FakeBigQuery } from '../support/fake-bigquery/fake-bigquery.js';
 import { fakeBigQueryWarehouse } from '../support/fake-bigquery/fake-bigquery-warehouse.js';
@@ -38,17 +37,7 @@ describe('two runs of the same sync started at once on BigQuery (fake)', () => {
     // A gate: whichever run takes the lease first waits while BigQuery "runs" its audience query, so the
     // second run is certain to find the lease taken, however the two processes are scheduled.
     const open = fake.hold(new RegExp(`CREATE TABLE \`[^\`]+\`\\.\`stage_\\w+_members\``));
-    const runs = [0, 1].map(() => spawnCli(['run', '--config', world.configFile], { env: TEST_ENV }));
-    let first;
-    try {
-      first = await Promise.race([
-        ...runs.map((run) => run.exited),
-        sleep(40_000).then(() => 'neither run ended while one waited at the gate: both hold the sync'),
-      ]);
-    } finally {
-      open();
-    }
-    const results = await Promise.all(runs.map((run) => run.exited));
+    const { first, results } = await twoRunsAtOnce(world.configFile, TEST_ENV, open);
     const skipped = results.find((result) => /^twice: skipped/m.test(result.stdout));
     const sender = results.find((result) => /^twice: succeeded/m.test(result.stdout));
     expect(first).toBe(skipped);

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { atEnd } from '../support/cleanup.js';
-import { spawnCli } from '../support/cli.js';
+import { twoRunsAtOnce } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { postgresEngine } from '../support/engines.js';
 import { TEST_POSTGRES_URL } from '../support/postgres-server.js';
@@ -43,17 +42,7 @@ describe.skipIf(!inject('postgresAvailable'))('two runs of the same sync started
     await gate.query('BEGIN');
     await gate.query(`LOCK TABLE ${data}.audience IN ACCESS EXCLUSIVE MODE`);
 
-    const runs = [0, 1].map(() => spawnCli(['run', '--config', world.configFile], { env: TEST_ENV }));
-    let first;
-    try {
-      first = await Promise.race([
-        ...runs.map((run) => run.exited),
-        sleep(40_000).then(() => 'neither run ended while one waited at the gate: both hold the sync'),
-      ]);
-    } finally {
-      await gate.query('COMMIT');
-    }
-    const results = await Promise.all(runs.map((run) => run.exited));
+    const { first, results } = await twoRunsAtOnce(world.configFile, TEST_ENV, () => gate.query('COMMIT'));
     const skipped = results.find((result) => /^twice: skipped/m.test(result.stdout));
     const sender = results.find((result) => /^twice: succeeded/m.test(result.stdout));
 

@@ -16,6 +16,8 @@ import {
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
+const engines = [...ENGINES, bigqueryEngine];
+
 const SYNC = 'crashy';
 const COHORT = `cohort-sync-${SYNC}`;
 /** Per membership request while a test waits for the moment to kill; long enough to land between batches. */
@@ -25,7 +27,7 @@ const LATENCY_MS = 120;
  * Invariants 1–3 under SIGKILL and SIGTERM/SIGINT of the real CLI process, with the Braze emulator in this
  * process so that what Braze holds can be compared with what the warehouse claims.
  */
-describe.each([...ENGINES, bigqueryEngine])('crash safety of cohort-sync run on $name', (engine) => {
+describe.each(engines)('crash safety of cohort-sync run on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;

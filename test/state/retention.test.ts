@@ -6,7 +6,9 @@ import { ENGINES } from '../support/engines.js';
 import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { tempDir } from '../support/temp-dir.js';
 
-describe.each([...ENGINES, bigqueryEngine])('retention of sync_changes on $name', (engine) => {
+const engines = [...ENGINES, bigqueryEngine];
+
+describe.each(engines)('retention of sync_changes on $name', (engine) => {
   let dir: string;
   beforeAll(async () => {
     if (!(await engine.available())) throw new Error(`${engine.name} is not reachable`);

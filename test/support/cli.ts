@@ -81,3 +81,26 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
     exited,
   };
 }
+
+/**
+ * Starts two `cohort-sync run` of one config at once while `gate` holds whichever run gets the sync lock
+ * first at a known step, then opens the gate. `first` is what ended first: the run that found the lock
+ * taken, or a message saying both held it.
+ */
+export async function twoRunsAtOnce(
+  configFile: string,
+  env: NodeJS.ProcessEnv,
+  openGate: () => Promise<unknown> | void,
+): Promise<{ first: CliResult | string; results: CliResult[] }> {
+  const runs = [0, 1].map(() => spawnCli(['run', '--config', configFile], { env }));
+  let first: CliResult | string;
+  try {
+    first = await Promise.race([
+      ...runs.map((run) => run.exited),
+      sleep(40_000).then(() => 'neither run ended while one waited at the gate: both hold the sync'),
+    ]);
+  } finally {
+    await openGate();
+  }
+  return { first, results: await Promise.all(runs.map((run) => run.exited)) };
+}

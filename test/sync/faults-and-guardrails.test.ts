@@ -12,6 +12,8 @@ import { answeredSince, lastSeq, recordScenario } from '../support/reliability-f
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
+const engines = [...ENGINES, bigqueryEngine];
+
 const FAST_RETRY = 'retry: { max_attempts: 6, base_delay_ms: 5, max_delay_ms: 50, max_elapsed_seconds: 30 }';
 
 /** Random faults of every kind, all at once; each seed is a different, repeatable storm. */
@@ -25,7 +27,7 @@ const storm = (seed: number): FaultSettings => ({
   seed,
 });
 
-describe.each([...ENGINES, bigqueryEngine])('faults and guardrails on $name', (engine) => {
+describe.each(engines)('faults and guardrails on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;
@@ -423,7 +425,7 @@ describe.each(ENGINES)('runs under a storm that never stops, on $name', (engine)
   );
 });
 
-describe.each([...ENGINES, bigqueryEngine])('guardrails on $name', (engine) => {
+describe.each(engines)('guardrails on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;

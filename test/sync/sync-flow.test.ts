@@ -7,6 +7,8 @@ import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
+const engines = [...ENGINES, bigqueryEngine];
+
 const QUERY = 'SELECT external_id, device_id, alias_name, alias_label FROM $data.customers WHERE score >= 40';
 
 const BRAZE_USERS = [
@@ -33,7 +35,7 @@ const CUSTOMERS = `CREATE TABLE $data.customers AS SELECT * FROM (VALUES
   ('u4', NULL, NULL, NULL, 55)
 ) AS t(external_id, device_id, alias_name, alias_label, score)`;
 
-describe.each([...ENGINES, bigqueryEngine])('a sync on $name', (engine) => {
+describe.each(engines)('a sync on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;
