@@ -71,7 +71,7 @@ select `op`, `id_type`, `id`, `alias_label`, `batch` from `cohort_sync`.`stage_3
 delete from `cohort_sync`.`cohort_snapshot` where `sync_name` = ? and exists (select 1 as `one` from `cohort_sync`.`stage_3f2a9c1e0b7d4e519a8c_changes` as `c` where `c`.`op` = ? and (`c`.`batch` BETWEEN 0 AND 4 OR `c`.`batch` = 7) and `c`.`id_type` = `cohort_snapshot`.`id_type` and `c`.`id` = `cohort_snapshot`.`id` and `c`.`alias_label` = `cohort_snapshot`.`alias_label`);
 -- parameters: ["vip","remove"]
 
-insert into `cohort_sync`.`cohort_snapshot` (`sync_name`, `id_type`, `id`, `alias_label`, `added_at`, `run_id`) select 'vip' as `sync_name`, `id_type`, `id`, `alias_label`, CURRENT_TIMESTAMP as `added_at`, 'run-1' as `run_id` from `cohort_sync`.`stage_3f2a9c1e0b7d4e519a8c_changes` where `op` = ? and (`batch` BETWEEN 0 AND 4 OR `batch` = 7);
+insert into `cohort_sync`.`cohort_snapshot` (`sync_name`, `id_type`, `id`, `alias_label`, `added_at`, `run_id`) select 'vip' as `sync_name`, `c`.`id_type`, `c`.`id`, `c`.`alias_label`, CURRENT_TIMESTAMP as `added_at`, 'run-1' as `run_id` from `cohort_sync`.`stage_3f2a9c1e0b7d4e519a8c_changes` as `c` where `c`.`op` = ? and (`c`.`batch` BETWEEN 0 AND 4 OR `c`.`batch` = 7);
 -- parameters: ["add"]
 
 update `cohort_sync`.`sync_changes` set `status` = ?, `error` = NULL where `run_id` = ? and (`batch` BETWEEN 0 AND 4 OR `batch` = 7);
@@ -80,10 +80,14 @@ update `cohort_sync`.`sync_changes` set `status` = ?, `error` = NULL where `run_
 update `cohort_sync`.`sync_changes` set `status` = ?, `error` = ? where `run_id` = ? and (`batch` BETWEEN 5 AND 6);
 -- parameters: ["failed","HTTP 400: it's bad","run-1"]
 
+-- apply adds of a run that re-sends changes earlier runs left unconfirmed
+insert into `cohort_sync`.`cohort_snapshot` (`sync_name`, `id_type`, `id`, `alias_label`, `added_at`, `run_id`) select 'vip' as `sync_name`, `c`.`id_type`, `c`.`id`, `c`.`alias_label`, CURRENT_TIMESTAMP as `added_at`, 'run-2' as `run_id` from `cohort_sync`.`stage_3f2a9c1e0b7d4e519a8c_changes` as `c` where `c`.`op` = ? and (`c`.`batch` BETWEEN 0 AND 1) and not exists (select 1 as `one` from `cohort_sync`.`cohort_snapshot` as `s` where `s`.`sync_name` = ? and `s`.`id_type` = `c`.`id_type` and `s`.`id` = `c`.`id` and `s`.`alias_label` = `c`.`alias_label`);
+-- parameters: ["add","vip"]
+
 -- the snapshot apply and the audit update: one transaction, one script job
 BEGIN TRANSACTION;
 delete from `cohort_sync`.`cohort_snapshot` where `sync_name` = @p0 and exists (select 1 as `one` from `cohort_sync`.`stage_3f2a9c1e0b7d4e519a8c_changes` as `c` where `c`.`op` = @p1 and (`c`.`batch` BETWEEN 0 AND 2) and `c`.`id_type` = `cohort_snapshot`.`id_type` and `c`.`id` = `cohort_snapshot`.`id` and `c`.`alias_label` = `cohort_snapshot`.`alias_label`);
-insert into `cohort_sync`.`cohort_snapshot` (`sync_name`, `id_type`, `id`, `alias_label`, `added_at`, `run_id`) select 'vip' as `sync_name`, `id_type`, `id`, `alias_label`, CURRENT_TIMESTAMP as `added_at`, 'run-1' as `run_id` from `cohort_sync`.`stage_3f2a9c1e0b7d4e519a8c_changes` where `op` = @p2 and (`batch` BETWEEN 0 AND 2);
+insert into `cohort_sync`.`cohort_snapshot` (`sync_name`, `id_type`, `id`, `alias_label`, `added_at`, `run_id`) select 'vip' as `sync_name`, `c`.`id_type`, `c`.`id`, `c`.`alias_label`, CURRENT_TIMESTAMP as `added_at`, 'run-1' as `run_id` from `cohort_sync`.`stage_3f2a9c1e0b7d4e519a8c_changes` as `c` where `c`.`op` = @p2 and (`c`.`batch` BETWEEN 0 AND 2);
 update `cohort_sync`.`sync_changes` set `status` = @p3, `error` = NULL where `run_id` = @p4 and (`batch` BETWEEN 0 AND 2);
 update `cohort_sync`.`sync_runs` set `added` = @p5, `removed` = @p6, `status` = @p7, `finished_at` = CURRENT_TIMESTAMP where `run_id` = @p8;
 COMMIT TRANSACTION;
