@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { runCli, spawnCli, type SpawnedCli } from '../support/cli.js';
-import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
+import { TEST_ENV, cohortMembers, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
 import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
@@ -13,7 +13,7 @@ import {
   lastSeq,
   recordScenario,
 } from '../support/reliability-figures.js';
-import { tempDir } from '../support/temp-dir.js';
+import { audienceWarehouse } from '../support/audience.js';
 import { World } from '../support/world.js';
 
 const engines = [...ENGINES, bigqueryEngine];
@@ -114,14 +114,8 @@ describe.each(engines)('crash safety of cohort-sync run on $name', (engine) => {
   }
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = engine.isolate(dir);
-    data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${data}`,
-      `CREATE TABLE ${data}.audience (external_id TEXT)`,
-    );
+    const { dir, warehouse, ...setup } = await audienceWarehouse(engine);
+    ({ braze, data } = setup);
     baseQuery = `SELECT external_id FROM ${data}.audience`;
     world = new World(
       dir,

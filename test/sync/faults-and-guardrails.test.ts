@@ -4,12 +4,12 @@ import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import type { Fault, FaultSettings } from '../../src/emulator/faults.js';
 import type { SyncReport } from '../../src/sync/run-sync.js';
 import { runCli } from '../support/cli.js';
-import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
+import { TEST_ENV, cohortMembers, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
 import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { snapshotMembers, unexplainedDifferences } from '../support/invariants.js';
 import { answeredSince, lastSeq, recordScenario } from '../support/reliability-figures.js';
-import { tempDir } from '../support/temp-dir.js';
+import { audienceWarehouse } from '../support/audience.js';
 import { World } from '../support/world.js';
 
 const engines = [...ENGINES, bigqueryEngine];
@@ -56,14 +56,8 @@ describe.each(engines)('faults and guardrails on $name', (engine) => {
     );
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = engine.isolate(dir);
-    data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${data}`,
-      `CREATE TABLE ${data}.audience (external_id TEXT)`,
-    );
+    const { dir, warehouse, ...setup } = await audienceWarehouse(engine);
+    ({ braze, data } = setup);
     world = new World(dir, warehouse, braze, [
       { name: 'storm', query: `SELECT external_id FROM ${data}.audience` },
     ]);
@@ -353,14 +347,8 @@ describe.each(ENGINES)('runs under a storm that never stops, on $name', (engine)
   const COHORT = 'cohort-sync-hurricane';
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = engine.isolate(dir);
-    data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${data}`,
-      `CREATE TABLE ${data}.audience (external_id TEXT)`,
-    );
+    const { dir, warehouse, ...setup } = await audienceWarehouse(engine);
+    ({ braze, data } = setup);
     world = new World(
       dir,
       warehouse,
@@ -461,14 +449,8 @@ describe.each(engines)('guardrails on $name', (engine) => {
   }
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = engine.isolate(dir);
-    data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${data}`,
-      `CREATE TABLE ${data}.audience (external_id TEXT)`,
-    );
+    const { dir, warehouse, ...setup } = await audienceWarehouse(engine);
+    ({ braze, data } = setup);
     world = new World(dir, warehouse, braze, [
       { name: 'guarded', query: `SELECT external_id FROM ${data}.audience` },
     ]);

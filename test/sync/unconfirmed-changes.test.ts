@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import type { Fault } from '../../src/emulator/faults.js';
-import { cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
+import { cohortMembers, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';
 import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { snapshotMembers } from '../support/invariants.js';
-import { tempDir } from '../support/temp-dir.js';
+import { audienceWarehouse } from '../support/audience.js';
 import { World } from '../support/world.js';
 
 const engines = [...ENGINES, bigqueryEngine];
@@ -28,14 +28,8 @@ describe.each(engines)('changes Braze applied without confirming, on $name', (en
     );
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = engine.isolate(dir);
-    data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${data}`,
-      `CREATE TABLE ${data}.audience (external_id TEXT)`,
-    );
+    const { dir, warehouse, ...setup } = await audienceWarehouse(engine);
+    ({ braze, data } = setup);
     world = new World(dir, warehouse, braze, [
       { name: 'flip', query: `SELECT external_id FROM ${data}.audience` },
     ]);
