@@ -418,7 +418,8 @@ describe('cohort-sync daemon', () => {
       ],
       10,
     );
-    const screen = new TmuxScreen({ joinWrapped: true });
+    // Scrollback: the start-up lines must still be there however much the runs print after them.
+    const screen = new TmuxScreen({ joinWrapped: true, scrollback: true });
     atEnd(() => screen.kill());
     screen.startCli(['daemon', '--config', config], TEST_ENV);
     await screen.waitFor(/^\[members\] succeeded: \+10 −0 \(run=[0-9a-f]{8}\)$/m);

@@ -6,8 +6,11 @@ import { BIN } from './cli.js';
 export class TmuxScreen {
   readonly session = `cohort-sync-test-${process.pid}-${Date.now()}`;
 
-  /** `joinWrapped`: read a line longer than the terminal as one line, as a log reader would. */
-  constructor(private readonly options: { joinWrapped?: boolean } = {}) {}
+  /**
+   * `joinWrapped`: read a line longer than the terminal as one line, as a log reader would.
+   * `scrollback`: read the lines that scrolled off the top too, not only the visible screen.
+   */
+  constructor(private readonly options: { joinWrapped?: boolean; scrollback?: boolean } = {}) {}
 
   start(command: string): void {
     execFileSync('tmux', ['new-session', '-d', '-s', this.session, '-x', '140', '-y', '40', command]);
@@ -34,10 +37,13 @@ export class TmuxScreen {
 
   capture(): string {
     const join = this.options.joinWrapped ? ['-J'] : [];
-    return execFileSync('tmux', ['capture-pane', '-p', ...join, '-t', this.session], { encoding: 'utf8' });
+    const scrollback = this.options.scrollback ? ['-S', '-'] : [];
+    return execFileSync('tmux', ['capture-pane', '-p', ...join, ...scrollback, '-t', this.session], {
+      encoding: 'utf8',
+    });
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.capture();
