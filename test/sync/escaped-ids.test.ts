@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { cohortMembers, emulator } from '../support/emulator.js';
-import { ENGINES } from '../support/engines.js';
+import { ENGINES, type TestEngine } from '../support/engines.js';
+import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
@@ -15,7 +16,12 @@ const AUDIENCE = `CREATE TABLE $data.people AS SELECT * FROM (VALUES
   ('😀 emoji', NULL, NULL, NULL, 2)
 ) AS t(external_id, device_id, alias_name, alias_label, wave)`;
 
-describe.each(ENGINES)('identifiers with characters JSON escapes, on $name', (engine) => {
+const engines = [...ENGINES, bigqueryEngine];
+/** The setup SQL in the engine's own string syntax: GoogleSQL escapes a backslash with a backslash. */
+const audienceSql = (engine: TestEngine) =>
+  engine === bigqueryEngine ? AUDIENCE.replaceAll('\\', '\\\\') : AUDIENCE;
+
+describe.each(engines)('identifiers with characters JSON escapes, on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;
@@ -26,7 +32,7 @@ describe.each(ENGINES)('identifiers with characters JSON escapes, on $name', (en
     braze = await emulator({ allUsersExist: true });
     const warehouse = engine.isolate(dir);
     data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(`CREATE SCHEMA IF NOT EXISTS ${data}`, AUDIENCE.replace('$data', data));
+    await warehouse.exec(`CREATE SCHEMA IF NOT EXISTS ${data}`, audienceSql(engine).replace('$data', data));
     world = new World(dir, warehouse, braze, [
       { name: 'odd', query: `SELECT * FROM ${data}.people WHERE wave <= 2` },
     ]);
