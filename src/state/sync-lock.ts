@@ -82,6 +82,7 @@ export async function acquireSyncLock(
   const heartbeat =
     source.capabilities.locking !== 'process' // with `advisory` the lease only keeps the row truthful
       ? setInterval(() => {
+          const sentAt = Date.now(); // the new lease runs from when it was written, not from the answer
           source
             .execute(
               db
@@ -91,7 +92,7 @@ export async function acquireSyncLock(
                 .compile(),
             )
             .then(
-              () => void (renewedAt = Date.now()),
+              () => void (renewedAt = Math.max(renewedAt, sentAt)),
               (error: unknown) => {
                 // A missed beat only shortens the lease; but a lease that may run out before the next beat can
                 // be taken by another run, so a run holding only a lease must stop sending (invariant 3).
