@@ -3,7 +3,7 @@ import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { twoRunsAtOnce } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import type { FakeBigQuery } from '../support/fake-bigquery/fake-bigquery.js';
-import { fakeBigQueryWarehouse } from '../support/fake-bigquery/fake-bigquery-warehouse.js';
+import { fakeBigQueryAudience } from '../support/fake-bigquery/fake-bigquery-warehouse.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
@@ -20,13 +20,8 @@ describe('two runs of the same sync started at once on BigQuery (fake)', () => {
   beforeAll(async () => {
     const dir = await tempDir();
     braze = await emulator({ allUsersExist: true });
-    const made = await fakeBigQueryWarehouse(dir);
-    fake = made.fake;
-    data = `${made.warehouse.stateSchema}_data`;
-    await made.warehouse.exec(
-      `CREATE SCHEMA \`${data}\``,
-      `CREATE TABLE \`${data}.audience\` AS SELECT CONCAT('user-', CAST(i AS STRING)) AS external_id FROM UNNEST(GENERATE_ARRAY(1, 2500)) AS i`,
-    );
+    const made = await fakeBigQueryAudience(dir, 1, 2500);
+    ({ fake, data } = made);
     world = new World(dir, made.warehouse, braze, [
       { name: 'twice', query: `SELECT external_id FROM \`${data}.audience\`` },
     ]);

@@ -4,6 +4,7 @@ import type { WarehouseConfig } from '../../../src/config/types.js';
 import { atEnd } from '../../support/cleanup.js';
 import { cohortMembers, emulator } from '../../support/emulator.js';
 import { execWith, type TestWarehouse } from '../../support/engines.js';
+import { userIdsSql } from '../../support/fake-bigquery/fake-bigquery-warehouse.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { World } from '../../support/world.js';
 
@@ -21,8 +22,6 @@ if (!LIVE)
 
 const users = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `external_id:user-${from + i}`).sort();
-const audience = (from: number, to: number) =>
-  `SELECT CONCAT('user-', CAST(i AS STRING)) AS external_id FROM UNNEST(GENERATE_ARRAY(${from}, ${to})) AS i`;
 
 describe.skipIf(!LIVE)('a sync on live BigQuery', () => {
   it('adds, then sends only the churn, recording bytes billed', async () => {
@@ -42,11 +41,13 @@ describe.skipIf(!LIVE)('a sync on live BigQuery', () => {
     };
     atEnd(() => warehouse.exec(`DROP SCHEMA IF EXISTS \`${dataset}\` CASCADE`));
     const braze = await emulator({ allUsersExist: true });
-    const world = new World(await tempDir(), warehouse, braze, [{ name: 'live', query: audience(1, 1500) }]);
+    const world = new World(await tempDir(), warehouse, braze, [
+      { name: 'live', query: userIdsSql(1, 1500) },
+    ]);
 
     const first = await world.runOne();
     expect(first).toMatchObject({ status: 'succeeded', to_add: 1500, added: 1500 });
-    world.syncs[0]!.query = audience(201, 1700);
+    world.syncs[0]!.query = userIdsSql(201, 1700);
     const second = await world.runOne();
     expect(second).toMatchObject({ status: 'succeeded', to_add: 200, to_remove: 200 });
     expect(cohortMembers(braze, 'cohort-sync-live')).toEqual(users(201, 1700));

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../../src/emulator/emulator-server.js';
 import { cohortMembers, emulator } from '../../support/emulator.js';
 import type { FakeBigQuery, FakeJob } from '../../support/fake-bigquery/fake-bigquery.js';
-import { fakeBigQueryWarehouse } from '../../support/fake-bigquery/fake-bigquery-warehouse.js';
+import { fakeBigQueryAudience, userIdsSql } from '../../support/fake-bigquery/fake-bigquery-warehouse.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { World } from '../../support/world.js';
 
@@ -21,8 +21,7 @@ describe('a sync on BigQuery, through the real SDK against the fake', () => {
   async function setAudience(from: number, to: number): Promise<void> {
     await world.warehouse.exec(
       `DELETE FROM \`${data}.audience\` WHERE TRUE`,
-      `INSERT INTO \`${data}.audience\` (external_id, user_number)
-       SELECT CONCAT('user-', CAST(i AS STRING)), i FROM UNNEST(GENERATE_ARRAY(${from}, ${to})) AS i`,
+      `INSERT INTO \`${data}.audience\` (external_id) ${userIdsSql(from, to)}`,
     );
   }
 
@@ -43,19 +42,13 @@ describe('a sync on BigQuery, through the real SDK against the fake', () => {
   beforeAll(async () => {
     const dir = await tempDir();
     braze = await emulator({ allUsersExist: true });
-    const made = await fakeBigQueryWarehouse(dir);
-    fake = made.fake;
-    data = `${made.warehouse.stateSchema}_data`;
-    await made.warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS \`${data}\``,
-      `CREATE TABLE \`${data}.audience\` (external_id STRING, user_number INT64)`,
-    );
+    const made = await fakeBigQueryAudience(dir, 1, 2500);
+    ({ fake, data } = made);
     queryFile = path.join(dir, 'audience.sql');
     await writeFile(queryFile, `SELECT external_id FROM \`${data}.audience\` -- every user\n`);
     world = new World(dir, made.warehouse, braze, [
       { name: 'vip', query: `SELECT external_id FROM \`${data}.audience\`` },
     ]);
-    await setAudience(1, 2500);
   });
 
   it('first run adds every member, paging results and polling a job still running', async () => {

@@ -1,7 +1,7 @@
 import type { TestEngine } from '../engines.js';
 import { tempDir } from '../temp-dir.js';
 import { FAKE_HOLD_MARK } from './fake-bigquery.js';
-import { fakeWarehouse, startFakeWithKey } from './fake-bigquery-warehouse.js';
+import { fakeWarehouse, startFakeWithKey, userIdsSql } from './fake-bigquery-warehouse.js';
 
 // One fake per test file that loops over this engine, started when the file imports it.
 const started = await startFakeWithKey(await tempDir());
@@ -16,8 +16,7 @@ export const bigqueryEngine: TestEngine = {
   name: 'bigquery-fake',
   available: () => Promise.resolve(true),
   isolate: () => fakeWarehouse(started),
-  userIds: (from, to) =>
-    `SELECT CONCAT('user-', CAST(i AS STRING)) AS external_id FROM UNNEST(GENERATE_ARRAY(${from}, ${to})) AS i`,
+  userIds: userIdsSql,
   // A job of this query never completes in the fake (BigQuery would run it as long as it takes).
   slowSelect: (select) => `SELECT * FROM (${select}) AS q /* ${FAKE_HOLD_MARK} */`,
 };

@@ -70,3 +70,26 @@ export async function fakeBigQueryWarehouse(
   const started = await startFakeWithKey(dir);
   return { fake: started.fake, warehouse: fakeWarehouse(started, extra) };
 }
+
+/** The audience GoogleSQL of `user-<from>` … `user-<to>` external ids. */
+export function userIdsSql(from: number, to: number): string {
+  return `SELECT CONCAT('user-', CAST(i AS STRING)) AS external_id FROM UNNEST(GENERATE_ARRAY(${from}, ${to})) AS i`;
+}
+
+/**
+ * A fake of its own with a warehouse on it, and a dataset `<state>_data` holding `audience`
+ * (`external_id`) with the users `user-<from>` … `user-<to>`. Returns the dataset's name too.
+ */
+export async function fakeBigQueryAudience(
+  dir: string,
+  from: number,
+  to: number,
+): Promise<{ fake: FakeBigQuery; warehouse: TestWarehouse; data: string }> {
+  const { fake, warehouse } = await fakeBigQueryWarehouse(dir);
+  const data = `${warehouse.stateSchema}_data`;
+  await warehouse.exec(
+    `CREATE SCHEMA \`${data}\``,
+    `CREATE TABLE \`${data}.audience\` AS ${userIdsSql(from, to)}`,
+  );
+  return { fake, warehouse, data };
+}

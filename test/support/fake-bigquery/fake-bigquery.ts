@@ -67,7 +67,10 @@ export class FakeBigQuery {
   private readonly states = new Map<string, JobState>();
   private readonly sessions = new Map<string, DuckDBConnection>();
   /** Sessions inside a transaction, with the tables the transaction updated or deleted rows of. */
-  private readonly transactions = new Map<string, Set<string>>();
+  private readonly transactions = new Map<string, { start: number; tables: Set<string> }>();
+  /** A logical clock of commits that updated or deleted rows, and the last such commit per table. */
+  private clock = 0;
+  private readonly versions = new Map<string, number>();
   /** Transactions cancelled for a concurrent update, as BigQuery does. */
   conflicts = 0;
   /** Called when a transaction is cancelled for a concurrent update. */
@@ -302,6 +305,8 @@ export class FakeBigQuery {
     const session = sessionId === undefined ? undefined : this.sessions.get(sessionId);
     if (sessionId !== undefined && !session) throw new Error(`Session ${sessionId} not found or expired`);
     if (session && sessionId !== undefined) await this.trackTransaction(session, sessionId, state.job.sql);
+    const outside = mutatedTable(state.job.sql);
+    if (!session && outside !== undefined) this.changed(outside); // a DML job commits by itself
     const connection = session ?? (await this.database.connect());
     try {
       const reader = await connection.runAndReadAll(sql, parameters as never);
@@ -338,8 +343,13 @@ export class FakeBigQuery {
    */
   private async executeScript(state: JobState, statements: string[], named: Record<string, unknown>) {
     const connection = await this.database.connect();
+    const start = this.clock;
+    const mutated = new Set<string>();
     try {
       for (const statement of statements) {
+        const target = mutatedTable(statement);
+        if (target !== undefined && this.conflicting(target, start, undefined)) throw this.conflict(target);
+        if (target !== undefined) mutated.add(target);
         const used = Object.fromEntries(
           [...statement.matchAll(/\$(\w+)/g)].flatMap(([, name]) =>
             name !== undefined && name in named ? [[name, named[name]]] : [],
@@ -356,33 +366,48 @@ export class FakeBigQuery {
     } finally {
       connection.closeSync();
     }
+    for (const table of mutated) this.changed(table);
     this.account(state);
   }
 
   /**
-   * BigQuery's rule for multi-statement transactions: one that updates or deletes rows of a table another
-   * open transaction changed is cancelled (and rolled back). DuckDB alone would let both commit.
+   * BigQuery's rule for multi-statement transactions (snapshot isolation, first committer wins): one that
+   * updates or deletes rows of a table another open transaction changed, or that a commit changed since it
+   * began, is cancelled and rolled back. DuckDB alone would let both commit when they touch different rows.
    */
   private async trackTransaction(session: DuckDBConnection, sessionId: string, googleSql: string) {
-    if (/^\s*BEGIN\s+TRANSACTION\b/i.test(googleSql)) this.transactions.set(sessionId, new Set());
+    if (/^\s*BEGIN\s+TRANSACTION\b/i.test(googleSql))
+      this.transactions.set(sessionId, { start: this.clock, tables: new Set() });
+    const open = this.transactions.get(sessionId);
+    if (/^\s*COMMIT\s+TRANSACTION\b/i.test(googleSql))
+      for (const table of open?.tables ?? []) this.changed(table);
     if (/^\s*(COMMIT|ROLLBACK)\s+TRANSACTION\b/i.test(googleSql)) this.transactions.delete(sessionId);
-    const mutated = this.transactions.get(sessionId);
-    const target =
-      /^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+((?:`[^`]+`|[\w-]+)(?:\.(?:`[^`]+`|[\w-]+))*)/i
-        .exec(googleSql)?.[1]
-        ?.replaceAll('`', '');
-    if (!mutated || target === undefined) return;
-    const others = [...this.transactions].filter(([id, tables]) => id !== sessionId && tables.has(target));
-    if (others.length === 0) {
-      mutated.add(target);
+    const target = mutatedTable(googleSql);
+    if (!open || target === undefined) return;
+    if (!this.conflicting(target, open.start, sessionId)) {
+      open.tables.add(target);
       return;
     }
-    this.conflicts++;
-    this.onConflict?.();
     this.transactions.delete(sessionId);
     await session.run('ROLLBACK');
-    throw new Error(
-      `Transaction is aborted due to concurrent update against table ${this.project}.${target}.`,
+    throw this.conflict(target);
+  }
+
+  /** Whether changing `table` now conflicts: another open transaction changed it, or a commit since `start`. */
+  private conflicting(table: string, start: number, sessionId: string | undefined): boolean {
+    const others = [...this.transactions].some(([id, open]) => id !== sessionId && open.tables.has(table));
+    return others || (this.versions.get(table) ?? 0) > start;
+  }
+
+  private changed(table: string): void {
+    this.versions.set(table, ++this.clock);
+  }
+
+  private conflict(table: string): Error {
+    this.conflicts++;
+    this.onConflict?.();
+    return new Error(
+      `Transaction is aborted due to concurrent update against table ${this.project}.${table}.`,
     );
   }
 
@@ -510,6 +535,13 @@ class FaultError extends Error {
   constructor(readonly fault: FakeError) {
     super(fault.message);
   }
+}
+
+/** The table an UPDATE, DELETE or MERGE changes rows of, without quotes; undefined for other statements. */
+function mutatedTable(sql: string): string | undefined {
+  return /^\s*(?:UPDATE|DELETE\s+FROM|DELETE|MERGE\s+INTO|MERGE)\s+((?:`[^`]+`|"[^"]+"|[\w-]+)(?:\.(?:`[^`]+`|"[^"]+"|[\w-]+))*)/i
+    .exec(sql)?.[1]
+    ?.replace(/[`"]/g, '');
 }
 
 function errorBody(error: FakeError) {
