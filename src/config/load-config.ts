@@ -179,10 +179,16 @@ async function resolveSync(
   };
 }
 
-/** BigQuery names its state dataset under warehouse (`dataset`); it is the state schema. */
+/** BigQuery (`dataset`) and Snowflake (`schema`) may name the state schema under warehouse; it is the state schema. */
 function stateOf(raw: RawConfig): RawConfig['state'] {
-  const dataset = raw.warehouse.type === 'bigquery' ? raw.warehouse.dataset : undefined;
-  return dataset === undefined ? raw.state : { ...raw.state, schema: dataset };
+  const { warehouse } = raw;
+  const named =
+    warehouse.type === 'bigquery'
+      ? warehouse.dataset
+      : warehouse.type === 'snowflake'
+        ? warehouse.schema
+        : undefined;
+  return named === undefined ? raw.state : { ...raw.state, schema: named };
 }
 
 function resolveWarehouse(warehouse: WarehouseConfig, baseDir: string): WarehouseConfig {
@@ -191,6 +197,9 @@ function resolveWarehouse(warehouse: WarehouseConfig, baseDir: string): Warehous
   }
   if (warehouse.type === 'bigquery' && warehouse.key_file !== undefined) {
     return { ...warehouse, key_file: path.resolve(baseDir, warehouse.key_file) };
+  }
+  if (warehouse.type === 'snowflake' && warehouse.private_key_path !== undefined) {
+    return { ...warehouse, private_key_path: path.resolve(baseDir, warehouse.private_key_path) };
   }
   return warehouse;
 }

@@ -16,6 +16,7 @@ export function secretPaths(config: RawConfig): string[] {
     `${target.path}.data_import_key`,
   ]);
   if ('password' in config.warehouse) paths.push('warehouse.password');
+  if ('private_key_passphrase' in config.warehouse) paths.push('warehouse.private_key_passphrase');
   // A webhook URL carries its own token (Slack's do): treat it as a key.
   if (config.notifications) paths.push('notifications.webhook_url');
   if ('url' in config.warehouse && urlPassword(config.warehouse.url) !== undefined)
@@ -48,14 +49,26 @@ const SECRET_EXAMPLES: Record<string, string> = {
   'warehouse.password': 'PGPASSWORD',
 };
 
+/** Example variable names of the Snowflake secrets, whose paths other warehouses share. */
+const SNOWFLAKE_SECRET_EXAMPLES: Record<string, string> = {
+  'warehouse.password': 'SNOWFLAKE_PASSWORD',
+  'warehouse.private_key_passphrase': 'SNOWFLAKE_PRIVATE_KEY_PASSPHRASE',
+};
+
 const secretsAreReferences: ConfigRule = (config, references) =>
   secretPaths(config)
     .filter((path) => wholeReference(references.get(path)) === undefined)
     .filter((path) => valueAtPath(config, path) !== undefined)
-    .map((path) => ({
-      path,
-      message: `must be an environment variable reference such as \${${SECRET_EXAMPLES[path] ?? 'BRAZE_DATA_IMPORT_KEY'}}; secrets are never written in config files`,
-    }));
+    .map((path) => {
+      const example =
+        (config.warehouse.type === 'snowflake' ? SNOWFLAKE_SECRET_EXAMPLES[path] : undefined) ??
+        SECRET_EXAMPLES[path] ??
+        'BRAZE_DATA_IMPORT_KEY';
+      return {
+        path,
+        message: `must be an environment variable reference such as \${${example}}; secrets are never written in config files`,
+      };
+    });
 
 const postgresConnectionIsNamedOnce: ConfigRule = ({ warehouse }) => {
   if (warehouse.type !== 'postgres') return [];
@@ -93,6 +106,41 @@ const stateDatasetIsNamedOnce: ConfigRule = ({ warehouse, state }) =>
         {
           path: 'warehouse.dataset',
           message: `names the state dataset, as state.schema does ("${state.schema}"); give one of them`,
+        },
+      ]
+    : [];
+
+/** Snowflake logs in with a password or a private key: exactly one. */
+const snowflakeCredentialIsNamedOnce: ConfigRule = ({ warehouse }) => {
+  if (warehouse.type !== 'snowflake') return [];
+  const { password, private_key_path: keyPath, private_key_passphrase: passphrase } = warehouse;
+  if (password !== undefined && keyPath !== undefined)
+    return [{ path: 'warehouse', message: 'give either password or private_key_path, not both' }];
+  if (password === undefined && keyPath === undefined)
+    return [
+      {
+        path: 'warehouse',
+        message:
+          'needs password (e.g. password: ${SNOWFLAKE_PASSWORD}) or private_key_path (key-pair authentication)',
+      },
+    ];
+  if (passphrase !== undefined && keyPath === undefined)
+    return [
+      { path: 'warehouse.private_key_passphrase', message: 'is only used with private_key_path; remove it' },
+    ];
+  return [];
+};
+
+/** warehouse.schema is the state schema on Snowflake: it and state.schema must not disagree. */
+const snowflakeStateSchemaIsNamedOnce: ConfigRule = ({ warehouse, state }) =>
+  warehouse.type === 'snowflake' &&
+  warehouse.schema !== undefined &&
+  state.schema !== 'cohort_sync' &&
+  state.schema.toUpperCase() !== warehouse.schema.toUpperCase()
+    ? [
+        {
+          path: 'warehouse.schema',
+          message: `names the state schema, as state.schema does ("${state.schema}"); give one of them`,
         },
       ]
     : [];
@@ -237,6 +285,8 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
   secretsAreReferences,
   postgresConnectionIsNamedOnce,
   stateDatasetIsNamedOnce,
+  snowflakeCredentialIsNamedOnce,
+  snowflakeStateSchemaIsNamedOnce,
   endpointIsNamedOnce,
   brazeTargetsAreKnown,
   syncNamesAreUnique,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bigqueryWarehouseSchema } from './bigquery-schema.js';
+import { snowflakeWarehouseSchema } from './snowflake-schema.js';
 
 /**
  * The one schema of the YAML config. Every key is declared here with its
@@ -77,7 +78,12 @@ export const postgresWarehouseSchema = z.strictObject({
 });
 
 export const warehouseSchema = z
-  .discriminatedUnion('type', [duckdbWarehouseSchema, postgresWarehouseSchema, bigqueryWarehouseSchema])
+  .discriminatedUnion('type', [
+    duckdbWarehouseSchema,
+    postgresWarehouseSchema,
+    bigqueryWarehouseSchema,
+    snowflakeWarehouseSchema,
+  ])
   .describe('Where the audience queries run and where state and audit tables live.');
 
 export const stateSchema = z

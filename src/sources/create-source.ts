@@ -24,5 +24,10 @@ export async function createSource(warehouse: WarehouseConfig): Promise<Source> 
       const { BigQuerySource } = await import('./bigquery/bigquery-source.js');
       return BigQuerySource.open(warehouse);
     }
+    case 'snowflake': {
+      // Loaded on first use: the Snowflake SDK is large, and most installs never need it.
+      const { SnowflakeSource } = await import('./snowflake/snowflake-source.js');
+      return SnowflakeSource.open(warehouse);
+    }
   }
 }

@@ -57,7 +57,15 @@ export async function acquireSyncLock(
       if (holder && holderIsAlive(holder, source.capabilities.locking)) {
         throw new SyncLockedError(syncName, holder.run_id, new Date(holder.acquired_at), holder.owner);
       }
-      await tx.execute(db.deleteFrom('sync_locks').where('sync_name', '=', syncName).compile());
+      // Only the row judged dead: a row another process wrote meanwhile is not ours to remove.
+      if (holder)
+        await tx.execute(
+          db
+            .deleteFrom('sync_locks')
+            .where('sync_name', '=', syncName)
+            .where('run_id', '=', holder.run_id)
+            .compile(),
+        );
       await tx.execute(
         db
           .insertInto('sync_locks')
@@ -71,6 +79,7 @@ export async function acquireSyncLock(
           .compile(),
       );
     });
+    if (source.capabilities.locking === 'lease') await wonLease(source, db, syncName, runId);
   } catch (error) {
     heldHere.delete(key);
     await advisory?.release();
@@ -83,34 +92,24 @@ export async function acquireSyncLock(
     source.capabilities.locking !== 'process' // with `advisory` the lease only keeps the row truthful
       ? setInterval(() => {
           const sentAt = Date.now(); // the new lease runs from when it was written, not from the answer
-          source
-            .execute(
-              db
-                .updateTable('sync_locks')
-                .set({ lease_until: leaseUntil(source) } as never)
-                .where('run_id', '=', runId)
-                .compile(),
-            )
-            .then(
-              () => void (renewedAt = Math.max(renewedAt, sentAt)),
-              (error: unknown) => {
-                // A missed beat only shortens the lease; but a lease that may run out before the next beat can
-                // be taken by another run, so a run holding only a lease must stop sending (invariant 3).
-                if (
-                  source.capabilities.locking === 'lease' &&
-                  Date.now() + HEARTBEAT_MS - renewedAt >= LEASE_MS
-                )
-                  leaseLost.abort(
-                    new WarehouseError(
-                      `could not renew the lease of sync "${syncName}": ${errorMessage(error)}`,
-                      {
-                        code: 'LOCK_LOST',
-                        cause: error,
-                      },
-                    ),
-                  );
-              },
-            );
+          renewLease(source, db, runId).then(
+            (held) => {
+              if (held) renewedAt = Math.max(renewedAt, sentAt);
+              else if (source.capabilities.locking === 'lease')
+                leaseLost.abort(leaseLostError(syncName, 'another run took over its lease'));
+            },
+            (error: unknown) => {
+              // A missed beat only shortens the lease; but a lease that may run out before the next beat can
+              // be taken by another run, so a run holding only a lease must stop sending (invariant 3).
+              if (
+                source.capabilities.locking === 'lease' &&
+                Date.now() + HEARTBEAT_MS - renewedAt >= LEASE_MS
+              )
+                leaseLost.abort(
+                  leaseLostError(syncName, `could not renew its lease: ${errorMessage(error)}`, error),
+                );
+            },
+          );
         }, HEARTBEAT_MS).unref()
       : undefined;
 
@@ -128,6 +127,53 @@ export async function acquireSyncLock(
       }
     },
   };
+}
+
+/**
+ * Lease locking has no lock manager to arbitrate between two runs that both found the lock free: each
+ * reads the rows back after its own committed, and a run that finds another's row beside its own backs off
+ * (removing its row). A row is only ever removed by its run or by a run that judged exactly that row dead,
+ * so two runs can never both see only their own row: at worst both back off, and the next run proceeds.
+ */
+async function wonLease(
+  source: Source,
+  db: Kysely<StateDatabase>,
+  syncName: string,
+  runId: string,
+): Promise<void> {
+  const rows = await source.execute<SyncLockRow & Record<string, unknown>>(
+    db.selectFrom('sync_locks').selectAll().where('sync_name', '=', syncName).compile(),
+  );
+  const other = rows.find((row) => row.run_id !== runId);
+  if (!other) return;
+  await source.execute(
+    db.deleteFrom('sync_locks').where('sync_name', '=', syncName).where('run_id', '=', runId).compile(),
+  );
+  throw new SyncLockedError(syncName, other.run_id, new Date(other.acquired_at), other.owner);
+}
+
+/** Extends this run's lease; false when its row is gone (another run judged it dead and took over). */
+async function renewLease(source: Source, db: Kysely<StateDatabase>, runId: string): Promise<boolean> {
+  await source.execute(
+    db
+      .updateTable('sync_locks')
+      .set({ lease_until: leaseUntil(source) } as never)
+      .where('run_id', '=', runId)
+      .compile(),
+  );
+  const rows = await source.execute(
+    db.selectFrom('sync_locks').select('run_id').where('run_id', '=', runId).compile(),
+  );
+  return rows.length > 0;
+}
+
+function leaseLostError(syncName: string, why: string, cause?: unknown): WarehouseError {
+  return new WarehouseError(`lost the lease of sync "${syncName}": ${why}`, {
+    code: 'LOCK_LOST',
+    sync: syncName,
+    retryable: true,
+    cause,
+  });
 }
 
 /** The error for an advisory lock held elsewhere, naming the holder from its sync_locks row (written just after it locked). */

@@ -31,6 +31,7 @@ import type { SendResult } from '../sink/braze-client.js';
 import type { CohortChange, CohortChangesJson } from '../sink/wire-types.js';
 import { meteringQueries, type QueryUsage } from '../sources/query-usage.js';
 import type { QueryColumn, Source } from '../sources/source.js';
+import { labellingStatements, type StatementLabels } from '../sources/statement-labels.js';
 import { RunAudit, type RunProgress } from '../state/run-audit.js';
 import type { RunStatus, RunTrigger } from '../state/state-database.js';
 import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
@@ -129,7 +130,8 @@ export async function runSync(
   options: RunSyncOptions = {},
 ): Promise<SyncReport> {
   const usage: QueryUsage = { jobs: 0, bytesProcessed: 0, bytesBilled: 0 };
-  return meteringQueries(usage, () => new SyncRun(env, sync, options, usage).execute()).catch(
+  const run = new SyncRun(env, sync, options, usage);
+  return meteringQueries(usage, () => labellingStatements(run.labels, () => run.execute())).catch(
     (error: unknown) => {
       // Warehouse errors outside a named step (the lock, the audit) still name the sync; bugs stay as they are.
       throw error instanceof WarehouseError && error.sync === undefined
@@ -216,6 +218,11 @@ class SyncRun {
     this.log = env.logger.child({ sync: sync.name, run: this.runId.slice(0, 8) });
     this.dryRun = options.dryRun ?? false;
     this.report = emptyReport(sync.name, this.runId, 'running', this.dryRun);
+  }
+
+  /** What the run's warehouse statements are labelled with (Snowflake's QUERY_TAG). */
+  get labels(): StatementLabels {
+    return { sync: this.sync.name, runId: this.runId };
   }
 
   async execute(): Promise<SyncReport> {

@@ -16,7 +16,9 @@ import {
 import { audienceWarehouse } from '../support/audience.js';
 import { World } from '../support/world.js';
 
-const engines = [...ENGINES, bigqueryEngine];
+// Snowflake is left out: it keeps a killed client's open transaction, and its table locks, until the session
+// expires (docs/warehouses.md), so the next run right after a kill inside a transaction would wait.
+const KILLABLE = [...ENGINES, bigqueryEngine].filter((engine) => engine.releasesLocksOfKilledClients);
 
 const SYNC = 'crashy';
 const COHORT = `cohort-sync-${SYNC}`;
@@ -27,7 +29,7 @@ const LATENCY_MS = 120;
  * Invariants 1–3 under SIGKILL and SIGTERM/SIGINT of the real CLI process, with the Braze emulator in this
  * process so that what Braze holds can be compared with what the warehouse claims.
  */
-describe.each(engines)('crash safety of cohort-sync run on $name', (engine) => {
+describe.each(KILLABLE)('crash safety of cohort-sync run on $name', (engine) => {
   let world: World;
   let braze: RunningEmulator;
   let data: string;

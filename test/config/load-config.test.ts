@@ -113,7 +113,7 @@ describe('config loading', () => {
     [
       'an unknown warehouse type',
       (y) => y.replace('type: duckdb', 'type: duckdbb'),
-      /warehouse\.type: must be one of: duckdb, postgres, bigquery\b.* \(did you mean "duckdb"\?\)/,
+      /warehouse\.type: must be one of: duckdb, postgres, bigquery, snowflake \(did you mean "duckdb"\?\)/,
     ],
     [
       'a bad sync name',

@@ -5,13 +5,18 @@ import {
 } from '../../src/emulator/emulator-server.js';
 import type { SeedUser } from '../../src/emulator/user-directory.js';
 import { atEnd } from './cleanup.js';
+import { FAKE_SNOWFLAKE_PASSWORD } from './fake-snowflake/fake-login.js';
 
 export const PARTNER = 'acme';
 export const PARTNER_API_KEY = 'pk-test-5f0c2a9e-partner';
 export const DATA_IMPORT_KEY = 'dik-test-8b1d4e77-import';
 
 /** Environment a test config interpolates its secrets from. */
-export const TEST_ENV = { BRAZE_PARTNER_API_KEY: PARTNER_API_KEY, BRAZE_DATA_IMPORT_KEY: DATA_IMPORT_KEY };
+export const TEST_ENV = {
+  BRAZE_PARTNER_API_KEY: PARTNER_API_KEY,
+  BRAZE_DATA_IMPORT_KEY: DATA_IMPORT_KEY,
+  SNOWFLAKE_PASSWORD: FAKE_SNOWFLAKE_PASSWORD,
+};
 
 /** The project's emulator on a free loopback port, stopped after the test file. */
 export async function emulator(

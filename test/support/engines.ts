@@ -6,6 +6,7 @@ import type { WarehouseConfig } from '../../src/config/types.js';
 import { createSource } from '../../src/sources/create-source.js';
 import type { Row } from '../../src/sources/source.js';
 import { atEnd } from './cleanup.js';
+import { FAKE_SNOWFLAKE_PASSWORD, FAKE_SNOWFLAKE_USER } from './fake-snowflake/fake-login.js';
 import { TEST_POSTGRES_URL, dropTestSchemas } from './postgres-server.js';
 
 /** One isolated warehouse for one test: its config, and a way to run setup SQL in it. */
@@ -32,6 +33,11 @@ export interface TestEngine {
   slowSelect(select: string): string;
   /** A SELECT of one column, external_id, with the values `user-<from>` … `user-<to>`. */
   userIds(from: number, to: number): string;
+  /**
+   * Whether a client killed inside a transaction leaves no lock behind, so that the next run proceeds at
+   * once. Snowflake keeps a vanished client's transaction (and its table locks) until the session expires.
+   */
+  releasesLocksOfKilledClients: boolean;
 }
 
 export async function execWith(config: WarehouseConfig, statements: string[]): Promise<Row[]> {
@@ -48,6 +54,7 @@ export async function execWith(config: WarehouseConfig, statements: string[]): P
 export const duckdbEngine: TestEngine = {
   name: 'duckdb',
   available: () => Promise.resolve(true),
+  releasesLocksOfKilledClients: true,
   isolate(dir) {
     const config: WarehouseConfig = {
       type: 'duckdb',
@@ -75,6 +82,7 @@ export const duckdbEngine: TestEngine = {
 export const postgresEngine: TestEngine = {
   name: 'postgres',
   available: () => Promise.resolve(inject('postgresAvailable')),
+  releasesLocksOfKilledClients: true,
   isolate() {
     const stateSchema = `${inject('postgresSchemaPrefix')}${randomUUID().replace(/-/g, '').slice(0, 10)}`;
     const config: WarehouseConfig = {
@@ -99,7 +107,44 @@ export const postgresEngine: TestEngine = {
 };
 
 /**
+ * Snowflake through the real snowflake-sdk, against the run's fake Snowflake (global-setup.ts), which runs
+ * the SQL on DuckDB after the rewrites in fake-snowflake/rewrite-sql.ts. Each test gets its own schemas.
+ */
+export const snowflakeEngine: TestEngine = {
+  name: 'snowflake',
+  available: () => Promise.resolve(true),
+  releasesLocksOfKilledClients: false,
+  isolate() {
+    const stateSchema = `sf_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const url = inject('fakeSnowflakeUrl');
+    const config: WarehouseConfig = {
+      type: 'snowflake',
+      account: 'testaccount',
+      username: FAKE_SNOWFLAKE_USER,
+      password: FAKE_SNOWFLAKE_PASSWORD,
+      warehouse: 'COHORT_SYNC_WH',
+      database: 'COHORT_SYNC_TEST',
+      access_url: url,
+    };
+    return {
+      yaml: `{ type: snowflake, account: testaccount, username: ${FAKE_SNOWFLAKE_USER}, password: "\${SNOWFLAKE_PASSWORD}", warehouse: COHORT_SYNC_WH, database: COHORT_SYNC_TEST, access_url: "${url}" }`,
+      config,
+      stateSchema,
+      exec: (...statements) => execWith(config, statements),
+    };
+  },
+  userIds: (from, to) =>
+    `SELECT 'user-' || CAST(SEQ4() + ${from} AS VARCHAR) AS external_id FROM TABLE(GENERATOR(ROWCOUNT => ${to - from + 1}))`,
+  // The fake answers a statement calling SYSTEM$WAIT(n) n seconds late, through Snowflake's async results.
+  slowSelect: (select) => `SELECT * FROM (${select}) AS q WHERE (SELECT SYSTEM$WAIT(600)) IS NOT NULL`,
+};
+
+/**
  * Engines of the shared integration suite: PostgreSQL when the server answered the probe in
  * global-setup.ts (which fails the run in CI when it did not, and announces the skip elsewhere).
  */
-export const ENGINES: TestEngine[] = [duckdbEngine, ...(inject('postgresAvailable') ? [postgresEngine] : [])];
+export const ENGINES: TestEngine[] = [
+  duckdbEngine,
+  snowflakeEngine,
+  ...(inject('postgresAvailable') ? [postgresEngine] : []),
+];

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
+import { FakeSnowflake } from './fake-snowflake/fake-snowflake.js';
+import { FAKE_SNOWFLAKE_PASSWORD, FAKE_SNOWFLAKE_USER } from './fake-snowflake/fake-login.js';
 import { POSTGRES_REQUIRED, TEST_POSTGRES_URL, dropTestSchemas, probePostgres } from './postgres-server.js';
 
 declare module 'vitest' {
@@ -9,6 +11,8 @@ declare module 'vitest' {
     postgresAvailable: boolean;
     /** Prefix of every schema this test run creates on PostgreSQL, dropped when the run ends. */
     postgresSchemaPrefix: string;
+    /** Access URL of the fake Snowflake this run shares (test/support/fake-snowflake/). */
+    fakeSnowflakeUrl: string;
   }
 }
 
@@ -36,7 +40,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const prefix = `cs_${randomBytes(4).toString('hex')}_`;
   project.provide('postgresAvailable', probe.ok);
   project.provide('postgresSchemaPrefix', prefix);
+  // One fake Snowflake for the run: test files in other processes and spawned CLIs reach it over loopback.
+  const snowflake = await FakeSnowflake.start({
+    users: { [FAKE_SNOWFLAKE_USER]: { password: FAKE_SNOWFLAKE_PASSWORD } },
+  });
+  project.provide('fakeSnowflakeUrl', snowflake.url);
   return async () => {
+    await snowflake.close();
     if (probe.ok) await dropTestSchemas(prefix);
   };
 }

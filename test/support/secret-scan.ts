@@ -1,5 +1,6 @@
 import { atEnd } from './cleanup.js';
 import { DATA_IMPORT_KEY, PARTNER_API_KEY } from './emulator.js';
+import { FAKE_SNOWFLAKE_PASSWORD } from './fake-snowflake/fake-login.js';
 
 /**
  * The secrets test of the whole suite: every byte a CLI child process printed
@@ -8,7 +9,7 @@ import { DATA_IMPORT_KEY, PARTNER_API_KEY } from './emulator.js';
  * file ends it fails if any configured secret appears anywhere in them.
  */
 const captured: { what: string; text: string }[] = [];
-const secrets = new Set<string>([PARTNER_API_KEY, DATA_IMPORT_KEY]);
+const secrets = new Set<string>([PARTNER_API_KEY, DATA_IMPORT_KEY, FAKE_SNOWFLAKE_PASSWORD]);
 
 /** Output or data to scan when the test file ends. */
 export function captureForSecretScan(what: string, text: string): void {

@@ -7,7 +7,11 @@ import { snapshotMembers } from '../support/invariants.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
-/** Queries a run must refuse with a clear message before staging or sending anything. `$data`: the data schema. */
+/**
+ * Queries a run must refuse with a clear message before staging or sending anything. `$data`: the data schema.
+ * Column names are matched regardless of case (Snowflake reports unquoted names upper-cased), and type names
+ * in each engine's own words.
+ */
 const REFUSED: [name: string, query: string, message: RegExp][] = [
   [
     'a syntax error',
@@ -22,39 +26,39 @@ const REFUSED: [name: string, query: string, message: RegExp][] = [
   [
     'no identifier column',
     'SELECT alias_label AS email FROM $data.people',
-    /the query returns none of the identifier columns \(external_id, device_id, alias_name\); it returned: email\. Alias the columns/,
+    /the query returns none of the identifier columns \(external_id, device_id, alias_name\); it returned: email\. Alias the columns/i,
   ],
   [
     'an alias without a label column',
     'SELECT alias_name FROM $data.people',
-    /returns alias_name but no alias_label column; return the alias label or set identifiers\.alias_label/,
+    /returns alias_name but no alias_label column; return the alias label or set identifiers\.alias_label/i,
   ],
   [
     'a boolean id',
     'SELECT TRUE AS external_id FROM $data.people',
-    /identifier column external_id is of type (BOOLEAN|boolean), whose values are not ids as text; identifiers must be text, whole numbers or UUIDs.*CAST\(external_id AS (VARCHAR|TEXT)\)/,
+    /identifier column external_id is of type (BOOLEAN|boolean), whose values are not ids as text; identifiers must be text, whole numbers or UUIDs.*CAST\(external_id AS (VARCHAR|TEXT)\)/i,
   ],
   [
     'a floating-point id',
     'SELECT CAST(1.5 AS DOUBLE PRECISION) AS external_id FROM $data.people',
-    /external_id is of type (DOUBLE|double precision)/,
+    /external_id is of type (DOUBLE|double precision|FLOAT)/i,
   ],
   [
     'a decimal id with a fraction',
     'SELECT CAST(12.5 AS DECIMAL(10,2)) AS external_id FROM $data.people',
-    /external_id is of type (DECIMAL|numeric)\(10,2\)/,
+    /external_id is of type (DECIMAL|numeric|NUMBER)\(10,2\)/i,
   ],
   [
     'a date id',
     "SELECT DATE '2026-01-01' AS device_id FROM $data.people",
-    /device_id is of type (DATE|date)/,
+    /device_id is of type (DATE|date)/i,
   ],
-  ['a list id', "SELECT ARRAY['a', 'b'] AS external_id FROM $data.people", /external_id is of type/],
-  ['a struct id', "SELECT ROW('a', 1) AS external_id FROM $data.people", /external_id is of type/],
+  ['a list id', "SELECT ARRAY['a', 'b'] AS external_id FROM $data.people", /external_id is of type/i],
+  ['a struct id', "SELECT ROW('a', 1) AS external_id FROM $data.people", /external_id is of type/i],
   [
     'a date alias label',
     "SELECT alias_name, DATE '2026-01-01' AS alias_label FROM $data.people",
-    /alias_label is of type (DATE|date)/,
+    /alias_label is of type (DATE|date)/i,
   ],
   [
     'an error only the data reveals',
@@ -137,7 +141,7 @@ describe.each(ENGINES)('bad input on $name', (engine) => {
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^refused_${index}: failed`, 'm'));
-    expect(result.stdout + result.stderr).toMatch(/identifier column external_id is of type/);
+    expect(result.stdout + result.stderr).toMatch(/identifier column external_id is of type/i);
     expect(result.stdout + result.stderr).not.toMatch(/\n\s+at |unexpected error/);
   });
 

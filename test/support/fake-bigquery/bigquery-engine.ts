@@ -15,6 +15,7 @@ const started = await startFakeWithKey(await tempDir());
 export const bigqueryEngine: TestEngine = {
   name: 'bigquery-fake',
   available: () => Promise.resolve(true),
+  releasesLocksOfKilledClients: true,
   isolate: () => fakeWarehouse(started),
   userIds: userIdsSql,
   // A job of this query never completes in the fake (BigQuery would run it as long as it takes).

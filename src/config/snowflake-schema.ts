@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/** The `warehouse:` mapping of `type: snowflake`, declared with its descriptions (user documentation). */
+export const snowflakeWarehouseSchema = z.strictObject({
+  type: z
+    .literal('snowflake')
+    .describe(
+      'Snowflake: audience queries, stage tables and state tables run on one virtual warehouse, in one database.',
+    ),
+  account: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+      'must be an account identifier such as myorg-myaccount or xy12345.us-east-1',
+    )
+    .describe(
+      'Account identifier: the part of your Snowflake URL before .snowflakecomputing.com, e.g. `myorg-myaccount`.',
+    ),
+  username: z.string().min(1).describe('User to log in as (a service user for cohort-sync is best).'),
+  password: z
+    .string()
+    .optional()
+    .describe(
+      'Password, as an environment reference like ${SNOWFLAKE_PASSWORD}. Or use private_key_path (key-pair authentication).',
+    ),
+  private_key_path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "PEM file of the user's private key (key-pair authentication), relative to this config file; instead of password.",
+    ),
+  private_key_passphrase: z
+    .string()
+    .optional()
+    .describe(
+      'Passphrase of an encrypted private key, as an environment reference like ${SNOWFLAKE_PRIVATE_KEY_PASSPHRASE}.',
+    ),
+  warehouse: z
+    .string()
+    .min(1)
+    .describe('Virtual warehouse that runs every query (it resumes by itself if auto-resume is on).'),
+  database: z
+    .string()
+    .min(1)
+    .describe('Database holding the state schema; also the default database of unqualified audience tables.'),
+  schema: z
+    .string()
+    .regex(SQL_IDENTIFIER, 'must be a plain SQL identifier (letters, digits, _, $)')
+    .optional()
+    .describe(
+      'Schema holding the state tables and the per-run stage tables; created if missing. Same as state.schema (give one of them); default `cohort_sync`.',
+    ),
+  role: z.string().min(1).optional().describe("Role to use; default the user's default role."),
+  access_url: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be an http(s) URL such as https://myorg-myaccount.snowflakecomputing.com',
+    })
+    .optional()
+    .describe(
+      'Address to connect to instead of https://<account>.snowflakecomputing.com: a private link URL, or a local fake for testing.',
+    ),
+  statement_timeout_seconds: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Cancel any statement that runs longer than this (Snowflake's STATEMENT_TIMEOUT_IN_SECONDS, set for cohort-sync's statements only); default: the account, user or warehouse setting.",
+    ),
+});
