@@ -63,6 +63,11 @@ export const snowflakeWarehouseSchema = z.strictObject({
     .describe(
       'Address to connect to instead of https://<account>.snowflakecomputing.com: a private link URL, or a local fake for testing.',
     ),
+  connect_timeout_seconds: z
+    .number()
+    .positive()
+    .default(60)
+    .describe('Give up logging in to Snowflake after this long (the SDK would retry for minutes).'),
   statement_timeout_seconds: z
     .number()
     .int()

@@ -48,7 +48,7 @@ export function stageChangesStatement(
     removes = sql`SELECT id_type, id, alias_label FROM (${snapshot} UNION ALL ${unconfirmed}) AS claimed ${except} ${members}`;
   }
   const select = sql`SELECT op, id_type, id, alias_label,
-  CAST(FLOOR((ROW_NUMBER() OVER () - 1) / ${sql.lit(batchSize)}) AS ${sql.raw(caps.integerType)}) AS batch
+  CAST(FLOOR((ROW_NUMBER() OVER ${sql.raw(caps.changeNumberWindow ?? '()')} - 1) / ${sql.lit(batchSize)}) AS ${sql.raw(caps.integerType)}) AS batch
 FROM (
   SELECT 'add' AS op, a.id_type, a.id, a.alias_label FROM (${adds}) AS a
   UNION ALL

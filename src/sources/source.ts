@@ -45,6 +45,11 @@ export interface SqlCapabilities {
     select: RawBuilder<unknown>,
   ) => RawBuilder<unknown>;
   /**
+   * The window of the ROW_NUMBER() that numbers a run's changes into batches. Default `()`: any order will
+   * do. Snowflake refuses ROW_NUMBER without an ORDER BY in its window.
+   */
+  readonly changeNumberWindow?: string;
+  /**
    * Whether secondary indexes (`CREATE INDEX`) exist and pay off on the state tables. Default `false`:
    * DuckDB scans are fast and its indexes slow writes; BigQuery and Snowflake have none.
    */

@@ -125,9 +125,10 @@ export const snowflakeEngine: TestEngine = {
       warehouse: 'COHORT_SYNC_WH',
       database: 'COHORT_SYNC_TEST',
       access_url: url,
+      connect_timeout_seconds: 30,
     };
     return {
-      yaml: `{ type: snowflake, account: testaccount, username: ${FAKE_SNOWFLAKE_USER}, password: "\${SNOWFLAKE_PASSWORD}", warehouse: COHORT_SYNC_WH, database: COHORT_SYNC_TEST, access_url: "${url}" }`,
+      yaml: `{ type: snowflake, account: testaccount, username: ${FAKE_SNOWFLAKE_USER}, password: "\${SNOWFLAKE_PASSWORD}", warehouse: COHORT_SYNC_WH, database: COHORT_SYNC_TEST, access_url: "${url}", connect_timeout_seconds: 30 }`,
       config,
       stateSchema,
       exec: (...statements) => execWith(config, statements),

@@ -6,13 +6,14 @@ import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
-// Identifiers a request body must escape; they reach Braze exactly as the warehouse holds them.
+// Identifiers a request body must escape; they reach Braze exactly as the warehouse holds them. Backslashes
+// are written chr(92): Snowflake reads backslash escapes in string constants, PostgreSQL and DuckDB do not.
 const AUDIENCE = `CREATE TABLE $data.people AS SELECT * FROM (VALUES
   ('quote"d', NULL, NULL, NULL, 1),
-  ('back\\slash', NULL, NULL, NULL, 1),
+  ('back' || chr(92) || 'slash', NULL, NULL, NULL, 1),
   ('tab' || chr(9) || 'and' || chr(10) || 'newline', NULL, NULL, NULL, 1),
   (NULL, 'dev-ünï', NULL, NULL, 1),
-  (NULL, NULL, 'a"b@x.com', 'e\\mail', 1),
+  (NULL, NULL, 'a"b@x.com', 'e' || chr(92) || 'mail', 1),
   ('😀 emoji', NULL, NULL, NULL, 2)
 ) AS t(external_id, device_id, alias_name, alias_label, wave)`;
 

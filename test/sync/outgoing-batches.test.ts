@@ -41,6 +41,37 @@ async function collect(batches: AsyncIterable<OutgoingBatch>) {
   return out;
 }
 
+/** The batches of CHANGES, as every engine must send them. */
+const EXPECTED = [
+  {
+    batch: 0,
+    adds: 3,
+    removes: 1,
+    changes: [
+      {
+        user_ids: ['quote"d'],
+        device_ids: ['back\\slash'],
+        aliases: [{ alias_name: 'line\nbreak@x.com', alias_label: 'e"mail' }],
+      },
+      { user_ids: ['gone'], should_remove: true },
+    ],
+  },
+  { batch: 1, adds: 2, removes: 0, changes: [{ user_ids: ['ctrl\u0001', 'tab\there'] }] },
+  {
+    batch: 2,
+    adds: 0,
+    removes: 2,
+    changes: [
+      {
+        device_ids: ['dev-9'],
+        aliases: [{ alias_name: 'ünï😀', alias_label: 'email' }],
+        should_remove: true,
+      },
+    ],
+  },
+  { batch: 3, adds: 1, removes: 0, changes: [{ user_ids: ['last'] }] },
+];
+
 describe.each(ENGINES)('outgoing batches on $name', (engine) => {
   let source: Source;
   let tables: StageTables;
@@ -77,6 +108,13 @@ describe.each(ENGINES)('outgoing batches on $name', (engine) => {
       expect(rows).toEqual([{ database_name: 'cohort_sync_stage' }]);
     });
 
+  it('sends every batch in order, escaped as JSON requires', async () => {
+    expect(await read(source)).toEqual(EXPECTED);
+  });
+
+  // Snowflake has no jsonBatches capability: it streams change rows, grouped into batches in Node.
+  if (engine.name === 'snowflake') return;
+
   it('builds the JSON of each batch in the warehouse, escaped, across query windows, as Node would from rows', async () => {
     const json = source.capabilities.jsonBatches!;
     const fromWarehouse = await read(
@@ -85,35 +123,7 @@ describe.each(ENGINES)('outgoing batches on $name', (engine) => {
     const fromRows = await read(withCapabilities(source, { jsonBatches: undefined }));
     expect(fromWarehouse).toEqual(fromRows);
     expect(await read(source)).toEqual(fromRows);
-    expect(fromWarehouse).toEqual([
-      {
-        batch: 0,
-        adds: 3,
-        removes: 1,
-        changes: [
-          {
-            user_ids: ['quote"d'],
-            device_ids: ['back\\slash'],
-            aliases: [{ alias_name: 'line\nbreak@x.com', alias_label: 'e"mail' }],
-          },
-          { user_ids: ['gone'], should_remove: true },
-        ],
-      },
-      { batch: 1, adds: 2, removes: 0, changes: [{ user_ids: ['ctrl\u0001', 'tab\there'] }] },
-      {
-        batch: 2,
-        adds: 0,
-        removes: 2,
-        changes: [
-          {
-            device_ids: ['dev-9'],
-            aliases: [{ alias_name: 'ünï😀', alias_label: 'email' }],
-            should_remove: true,
-          },
-        ],
-      },
-      { batch: 3, adds: 1, removes: 0, changes: [{ user_ids: ['last'] }] },
-    ]);
+    expect(fromWarehouse).toEqual(EXPECTED);
   });
 
   it('stops querying when the consumer stops pulling', async () => {

@@ -30,6 +30,12 @@ export function describeSnowflakeError(error: unknown, context: SnowflakeErrorCo
   const fail = (text: string, errorCode: string, retryable = false) =>
     new WarehouseError(text, { code: errorCode, retryable, cause: error });
 
+  if (code === 'LOGIN_TIMEOUT')
+    return fail(
+      `cannot reach Snowflake (${context.server}): ${message} (warehouse.connect_timeout_seconds); check warehouse.account, or access_url, and the network`,
+      'WAREHOUSE_CONNECTION',
+      true,
+    );
   if (NETWORK_CODES.has(code))
     return fail(
       `cannot reach Snowflake (${context.server}): ${message} (check warehouse.account, or access_url, and the network)`,

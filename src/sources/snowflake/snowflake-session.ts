@@ -1,5 +1,6 @@
 import type { Column, Connection, ConnectionOptions, RowStatement, StatementOption } from 'snowflake-sdk';
 import type { Row } from '../source.js';
+import { keepingProcessAlive } from './keep-alive.js';
 import type { Sdk } from './load-snowflake-sdk.js';
 
 /** One statement for a session: SQL with `?` placeholders, its values, and session parameters for it alone. */
@@ -34,10 +35,24 @@ export interface RowStream {
 export class SnowflakeSession {
   private constructor(private readonly connection: Connection) {}
 
-  /** Logs in; rejects with the SDK's error when the login is refused or the account cannot be reached. */
-  static async open(sdk: Sdk, options: ConnectionOptions): Promise<SnowflakeSession> {
+  /**
+   * Logs in; rejects with the SDK's error when the login is refused, or with a {@link LoginTimeoutError}
+   * when Snowflake did not answer within `timeoutMs` (the SDK would go on retrying for minutes).
+   */
+  static async open(sdk: Sdk, options: ConnectionOptions, timeoutMs: number): Promise<SnowflakeSession> {
     const connection = sdk.createConnection(options);
-    await connection.connectAsync();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        connection.destroy(() => undefined);
+        reject(new LoginTimeoutError(timeoutMs));
+      }, timeoutMs);
+    });
+    try {
+      await keepingProcessAlive(() => Promise.race([connection.connectAsync(), deadline]));
+    } finally {
+      clearTimeout(timer);
+    }
     return new SnowflakeSession(connection);
   }
 
@@ -67,9 +82,12 @@ export class SnowflakeSession {
     const columns = describe(statement.getColumns() ?? []);
     const convert = columns.map(converterFor);
     const source = statement.streamRows();
+    const iterator = (source as AsyncIterable<unknown[]>)[Symbol.asyncIterator]();
     async function* rows(): AsyncIterable<unknown[]> {
-      for await (const values of source as AsyncIterable<unknown[]>) {
-        yield values.map((value, index) => (value === null ? null : convert[index]!(value)));
+      for (;;) {
+        const next = await keepingProcessAlive(() => iterator.next());
+        if (next.done) return;
+        yield next.value.map((value, index) => (value === null ? null : convert[index]!(value)));
       }
     }
     return { columns, rows: rows(), stop: () => source.destroy() };
@@ -87,6 +105,10 @@ export class SnowflakeSession {
   }
 
   private submit(request: StatementRequest, options: Partial<StatementOption>): Promise<RowStatement> {
+    return keepingProcessAlive(() => this.execute(request, options));
+  }
+
+  private execute(request: StatementRequest, options: Partial<StatementOption>): Promise<RowStatement> {
     return new Promise((resolve, reject) => {
       this.connection.execute({
         sqlText: request.sql,
@@ -99,6 +121,15 @@ export class SnowflakeSession {
         complete: (error, statement) => (error ? reject(error) : resolve(statement)),
       });
     });
+  }
+}
+
+/** Snowflake did not answer a login in time. */
+export class LoginTimeoutError extends Error {
+  readonly code = 'LOGIN_TIMEOUT';
+
+  constructor(readonly timeoutMs: number) {
+    super(`no answer to the login within ${timeoutMs / 1000} s`);
   }
 }
 

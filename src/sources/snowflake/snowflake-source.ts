@@ -50,7 +50,8 @@ export class SnowflakeSource implements Source {
     };
     const options = await connectionOptions(config);
     const sdk = await loadSnowflakeSdk();
-    const pool = new SessionPool(() => SnowflakeSession.open(sdk, options), MAX_SESSIONS);
+    const timeoutMs = config.connect_timeout_seconds * 1000;
+    const pool = new SessionPool(() => SnowflakeSession.open(sdk, options, timeoutMs), MAX_SESSIONS);
     const source = new SnowflakeSource(pool, context);
     try {
       pool.release(await pool.acquire());

@@ -33,6 +33,8 @@ export interface ReceivedStatement {
   sql: string;
   /** The statement's session parameters (QUERY_TAG, STATEMENT_TIMEOUT_IN_SECONDS). */
   parameters: Record<string, unknown>;
+  /** The bound values, in order. */
+  binds: DuckDBValue[];
   describeOnly: boolean;
 }
 
@@ -69,6 +71,10 @@ const MAX_LOGGED = 20_000;
  */
 export class FakeSnowflake {
   readonly statements: ReceivedStatement[] = [];
+  /** Result chunks downloaded so far. */
+  chunksServed = 0;
+  /** Query responses that said "still running" (333334), inline or to a poll of getResultUrl. */
+  stillRunningAnswers = 0;
   private readonly sessions = new Map<string, Session>();
   private readonly pending = new Map<string, Promise<Body>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -202,11 +208,11 @@ export class FakeSnowflake {
     const sql = text(body.sqlText);
     const parameters = (body.parameters ?? {}) as Record<string, unknown>;
     const describeOnly = body.describeOnly === true;
-    this.statements.push({ sessionId: session.id, sql, parameters, describeOnly });
+    const binds = bindValues(body.bindings);
+    this.statements.push({ sessionId: session.id, sql, parameters, binds, describeOnly });
     if (this.statements.length > MAX_LOGGED) this.statements.splice(0, this.statements.length - MAX_LOGGED);
     const queryId = randomUUID();
     const rewritten = rewriteSql(sql);
-    const binds = bindValues(body.bindings);
     const run = () => this.outcome(session, queryId, rewritten.sql, binds, describeOnly);
     if (rewritten.waitSeconds === 0 && !this.options.asyncResults) return run();
 
@@ -221,6 +227,7 @@ export class FakeSnowflake {
       this.timers.add(timer);
     });
     this.pending.set(queryId, result);
+    this.stillRunningAnswers++;
     return stillRunning(queryId);
   }
 
@@ -235,7 +242,10 @@ export class FakeSnowflake {
     });
     const answer = await Promise.race([result, poll]);
     clearTimeout(timer);
-    if (answer === undefined) return stillRunning(queryId);
+    if (answer === undefined) {
+      this.stillRunningAnswers++;
+      return stillRunning(queryId);
+    }
     this.pending.delete(queryId);
     return answer;
   }
@@ -354,6 +364,7 @@ export class FakeSnowflake {
       response.end('<Error><Code>NoSuchKey</Code></Error>');
       return;
     }
+    this.chunksServed++;
     // Snowflake's chunk format: the rows of a JSON array, without the outer brackets.
     response.writeHead(200, { 'content-type': 'binary/octet-stream' });
     response.end(rows.map((row) => JSON.stringify(row)).join(','));
