@@ -48,6 +48,7 @@ describe('the snowflake warehouse config', () => {
       warehouse: 'COMPUTE_WH',
       database: 'ANALYTICS',
       role: 'REPORTER',
+      connect_timeout_seconds: 60,
     });
     expect(config.state.schema).toBe('cohort_sync');
     expect(config.secrets).toContain(ENV.SNOWFLAKE_PASSWORD);

@@ -106,6 +106,30 @@ export const postgresEngine: TestEngine = {
   slowSelect: (select) => `SELECT * FROM (${select}) AS q WHERE (SELECT COUNT(*) FROM pg_sleep(600)) >= 0`,
 };
 
+/** A warehouse with schemas of its own on the (fake) Snowflake at `accessUrl`, logged in as the fake's user. */
+export function snowflakeWarehouse(accessUrl: string, extra: Partial<WarehouseConfig> = {}): TestWarehouse {
+  const stateSchema = `sf_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const config = {
+    type: 'snowflake',
+    account: 'testaccount',
+    username: FAKE_SNOWFLAKE_USER,
+    password: FAKE_SNOWFLAKE_PASSWORD,
+    warehouse: 'COHORT_SYNC_WH',
+    database: 'COHORT_SYNC_TEST',
+    access_url: accessUrl,
+    connect_timeout_seconds: 30,
+    ...extra,
+  } as WarehouseConfig;
+  const { password: _password, type: _type, ...rest } = config as Record<string, unknown>;
+  const keys = Object.entries(rest).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
+  return {
+    yaml: `{ type: snowflake, password: "\${SNOWFLAKE_PASSWORD}", ${keys.join(', ')} }`,
+    config,
+    stateSchema,
+    exec: (...statements) => execWith(config, statements),
+  };
+}
+
 /**
  * Snowflake through the real snowflake-sdk, against the run's fake Snowflake (global-setup.ts), which runs
  * the SQL on DuckDB after the rewrites in fake-snowflake/rewrite-sql.ts. Each test gets its own schemas.
@@ -114,26 +138,7 @@ export const snowflakeEngine: TestEngine = {
   name: 'snowflake',
   available: () => Promise.resolve(true),
   releasesLocksOfKilledClients: false,
-  isolate() {
-    const stateSchema = `sf_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-    const url = inject('fakeSnowflakeUrl');
-    const config: WarehouseConfig = {
-      type: 'snowflake',
-      account: 'testaccount',
-      username: FAKE_SNOWFLAKE_USER,
-      password: FAKE_SNOWFLAKE_PASSWORD,
-      warehouse: 'COHORT_SYNC_WH',
-      database: 'COHORT_SYNC_TEST',
-      access_url: url,
-      connect_timeout_seconds: 30,
-    };
-    return {
-      yaml: `{ type: snowflake, account: testaccount, username: ${FAKE_SNOWFLAKE_USER}, password: "\${SNOWFLAKE_PASSWORD}", warehouse: COHORT_SYNC_WH, database: COHORT_SYNC_TEST, access_url: "${url}", connect_timeout_seconds: 30 }`,
-      config,
-      stateSchema,
-      exec: (...statements) => execWith(config, statements),
-    };
-  },
+  isolate: () => snowflakeWarehouse(inject('fakeSnowflakeUrl')),
   userIds: (from, to) =>
     `SELECT 'user-' || CAST(SEQ4() + ${from} AS VARCHAR) AS external_id FROM TABLE(GENERATOR(ROWCOUNT => ${to - from + 1}))`,
   // The fake answers a statement calling SYSTEM$WAIT(n) n seconds late, through Snowflake's async results.

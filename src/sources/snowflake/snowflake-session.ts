@@ -48,8 +48,12 @@ export class SnowflakeSession {
         reject(new LoginTimeoutError(timeoutMs));
       }, timeoutMs);
     });
+    // connect(), not connectAsync(): the latter resolves even when the login was refused.
+    const login = new Promise<void>((resolve, reject) =>
+      connection.connect((error) => (error ? reject(error) : resolve())),
+    );
     try {
-      await keepingProcessAlive(() => Promise.race([connection.connectAsync(), deadline]));
+      await keepingProcessAlive(() => Promise.race([login, deadline]));
     } finally {
       clearTimeout(timer);
     }

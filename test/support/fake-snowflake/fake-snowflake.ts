@@ -55,6 +55,12 @@ interface Fault {
   times: number;
 }
 
+/** SQL another client runs right after a statement: a concurrent writer, at a chosen moment. */
+interface Interleaved {
+  after: RegExp;
+  sql: string;
+}
+
 type Body = Record<string, unknown>;
 
 /** How long a GET of a running query's result waits before answering "still running" again. */
@@ -80,6 +86,7 @@ export class FakeSnowflake {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly writes = new Mutex();
   private readonly faults: Fault[] = [];
+  private readonly interleaved: Interleaved[] = [];
   private loginFault: SnowflakeErrorShape | undefined;
   private nextSession = 1;
 
@@ -119,6 +126,14 @@ export class FakeSnowflake {
   /** The next `times` statements whose SQL matches fail with `error`, before they run. */
   failStatements(match: RegExp, error: SnowflakeErrorShape, times = 1): void {
     this.faults.push({ match, error, times });
+  }
+
+  /**
+   * Once, right after the next statement matching `after` ran (before its answer is sent), another client
+   * runs `sql` (after the rewrites), committed at once: a concurrent writer at an exact moment.
+   */
+  runConcurrently(after: RegExp, sql: string): void {
+    this.interleaved.push({ after, sql });
   }
 
   /** The next login fails with `error`. */
@@ -213,8 +228,9 @@ export class FakeSnowflake {
     if (this.statements.length > MAX_LOGGED) this.statements.splice(0, this.statements.length - MAX_LOGGED);
     const queryId = randomUUID();
     const rewritten = rewriteSql(sql);
-    const run = () => this.outcome(session, queryId, rewritten.sql, binds, describeOnly);
-    if (rewritten.waitSeconds === 0 && !this.options.asyncResults) return run();
+    const run = () => this.outcome(session, queryId, sql, rewritten.sql, binds, describeOnly);
+    // A describe-only statement is compiled, not run: SYSTEM$WAIT does not wait.
+    if ((rewritten.waitSeconds === 0 || describeOnly) && !this.options.asyncResults) return run();
 
     const timeout = Number(parameters.STATEMENT_TIMEOUT_IN_SECONDS ?? 0);
     const timedOut = timeout > 0 && timeout < rewritten.waitSeconds;
@@ -254,24 +270,33 @@ export class FakeSnowflake {
   private async outcome(
     session: Session,
     queryId: string,
+    received: string,
     sql: string,
     binds: DuckDBValue[],
     describeOnly: boolean,
   ): Promise<Body> {
     if (!this.sessions.has(session.token))
       return failure({ code: '000604', sqlState: '57014', message: 'SQL execution canceled' }, queryId);
-    const fault = this.faults.find((candidate) => candidate.match.test(sql));
+    const fault = this.faults.find((candidate) => candidate.match.test(received));
     if (fault) {
       fault.times--;
       if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
       return failure(fault.error, queryId);
     }
+    // Queries and DML need a running warehouse; DDL and transaction control are metadata operations.
     const warehouses = this.options.warehouses;
-    if (warehouses && !warehouses.some((name) => name.toUpperCase() === session.warehouse?.toUpperCase()))
+    const needsWarehouse = ['read', 'write'].includes(statementKind(sql)) && !describeOnly;
+    if (
+      needsWarehouse &&
+      warehouses &&
+      !warehouses.some((name) => name.toUpperCase() === session.warehouse?.toUpperCase())
+    )
       return failure(SNOWFLAKE_ERRORS.noWarehouse, queryId);
     try {
       if (describeOnly) return await this.described(queryId, session, sql);
-      return this.resultBody(queryId, session, await this.run(session, sql, binds));
+      const result = await this.run(session, sql, binds);
+      await this.runInterleaved(received);
+      return this.resultBody(queryId, session, result);
     } catch (error) {
       return failure(fromDuckDbError(error), queryId);
     }
@@ -306,6 +331,18 @@ export class FakeSnowflake {
       return await read(session.connection, sql, binds);
     } finally {
       release();
+    }
+  }
+
+  private async runInterleaved(sql: string): Promise<void> {
+    const index = this.interleaved.findIndex((entry) => entry.after.test(sql));
+    if (index < 0) return;
+    const [entry] = this.interleaved.splice(index, 1);
+    const connection = await this.database.connect();
+    try {
+      await connection.run(rewriteSql(entry!.sql).sql);
+    } finally {
+      connection.closeSync();
     }
   }
 

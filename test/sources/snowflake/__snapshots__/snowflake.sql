@@ -42,7 +42,7 @@ select COUNT(*) as "MEMBERS" from "COHORT_SYNC"."COHORT_SNAPSHOT" where "SYNC_NA
 -- diff against the snapshot
 CREATE TRANSIENT TABLE "COHORT_SYNC"."STAGE_3F2A9C1E0B7D4E519A8C_CHANGES" AS
 SELECT op, id_type, id, alias_label,
-  CAST(FLOOR((ROW_NUMBER() OVER () - 1) / 1000) AS INTEGER) AS batch
+  CAST(FLOOR((ROW_NUMBER() OVER (ORDER BY op, id_type, id, alias_label) - 1) / 1000) AS INTEGER) AS batch
 FROM (
   SELECT 'add' AS op, a.id_type, a.id, a.alias_label FROM (SELECT id_type, id, alias_label FROM "COHORT_SYNC"."STAGE_3F2A9C1E0B7D4E519A8C_MEMBERS" WHERE verdict = 'valid' MINUS SELECT id_type, id, alias_label FROM "COHORT_SYNC"."COHORT_SNAPSHOT" WHERE sync_name = ?) AS a
   UNION ALL
@@ -55,7 +55,7 @@ select "OP", COUNT(*) as "CHANGES", MAX(batch) as "LAST_BATCH" from "COHORT_SYNC
 -- diff, re-sending changes earlier runs left unconfirmed
 CREATE TRANSIENT TABLE "COHORT_SYNC"."STAGE_3F2A9C1E0B7D4E519A8C_CHANGES" AS
 SELECT op, id_type, id, alias_label,
-  CAST(FLOOR((ROW_NUMBER() OVER () - 1) / 1000) AS INTEGER) AS batch
+  CAST(FLOOR((ROW_NUMBER() OVER (ORDER BY op, id_type, id, alias_label) - 1) / 1000) AS INTEGER) AS batch
 FROM (
   SELECT 'add' AS op, a.id_type, a.id, a.alias_label FROM (SELECT id_type, id, alias_label FROM "COHORT_SYNC"."STAGE_3F2A9C1E0B7D4E519A8C_MEMBERS" WHERE verdict = 'valid' MINUS SELECT id_type, id, alias_label FROM (SELECT id_type, id, alias_label FROM "COHORT_SYNC"."COHORT_SNAPSHOT" WHERE sync_name = ? MINUS SELECT id_type, id, alias_label FROM "COHORT_SYNC"."SYNC_CHANGES" WHERE sync_name = ? AND status <> 'sent' AND run_id IN (?, ?)) AS certain) AS a
   UNION ALL
