@@ -66,9 +66,10 @@ FROM UNNEST(GENERATE_ARRAY(1, 10)) AS i
     warehouse: `  type: snowflake
   account: myorg-myaccount # the account identifier from your Snowflake URL
   username: COHORT_SYNC
-  password: \${SNOWFLAKE_PASSWORD}
+  password: \${SNOWFLAKE_PASSWORD} # or key-pair: private_key_path (+ private_key_passphrase)
   warehouse: COMPUTE_WH # the virtual warehouse that runs the queries
-  database: ANALYTICS`,
+  database: ANALYTICS # state tables go in its schema COHORT_SYNC (set schema: to change it)
+  # role: COHORT_SYNC_ROLE # default: the user's default role`,
     env: ['SNOWFLAKE_PASSWORD'],
     query: `${QUERY_HEADER}SELECT 'user-' || SEQ4() AS external_id
 FROM TABLE(GENERATOR(ROWCOUNT => 10))

@@ -75,7 +75,7 @@ select "OP", "ID_TYPE", "ID", "ALIAS_LABEL", "BATCH" from "COHORT_SYNC"."STAGE_3
 delete from "COHORT_SYNC"."COHORT_SNAPSHOT" where "SYNC_NAME" = ? and exists (select 1 as "ONE" from "COHORT_SYNC"."STAGE_3F2A9C1E0B7D4E519A8C_CHANGES" as "C" where "C"."OP" = ? and ("C"."BATCH" BETWEEN 0 AND 4 OR "C"."BATCH" = 7) and "C"."ID_TYPE" = "COHORT_SNAPSHOT"."ID_TYPE" and "C"."ID" = "COHORT_SNAPSHOT"."ID" and "C"."ALIAS_LABEL" = "COHORT_SNAPSHOT"."ALIAS_LABEL");
 -- binds: ["vip","remove"]
 
-insert into "COHORT_SYNC"."COHORT_SNAPSHOT" ("SYNC_NAME", "ID_TYPE", "ID", "ALIAS_LABEL", "ADDED_AT", "RUN_ID") select 'vip' as "SYNC_NAME", "ID_TYPE", "ID", "ALIAS_LABEL", CURRENT_TIMESTAMP as "ADDED_AT", 'run-1' as "RUN_ID" from "COHORT_SYNC"."STAGE_3F2A9C1E0B7D4E519A8C_CHANGES" where "OP" = ? and ("BATCH" BETWEEN 0 AND 4 OR "BATCH" = 7);
+insert into "COHORT_SYNC"."COHORT_SNAPSHOT" ("SYNC_NAME", "ID_TYPE", "ID", "ALIAS_LABEL", "ADDED_AT", "RUN_ID") select 'vip' as "SYNC_NAME", "C"."ID_TYPE", "C"."ID", "C"."ALIAS_LABEL", CURRENT_TIMESTAMP as "ADDED_AT", 'run-1' as "RUN_ID" from "COHORT_SYNC"."STAGE_3F2A9C1E0B7D4E519A8C_CHANGES" as "C" where "C"."OP" = ? and ("C"."BATCH" BETWEEN 0 AND 4 OR "C"."BATCH" = 7);
 -- binds: ["add"]
 
 update "COHORT_SYNC"."SYNC_CHANGES" set "STATUS" = ?, "ERROR" = ? where "RUN_ID" = ? and ("BATCH" BETWEEN 0 AND 4 OR "BATCH" = 7);
