@@ -57,15 +57,17 @@ export async function acquireSyncLock(
       if (holder && holderIsAlive(holder, source.capabilities.locking)) {
         throw new SyncLockedError(syncName, holder.run_id, new Date(holder.acquired_at), holder.owner);
       }
-      // Only the row judged dead: a row another process wrote meanwhile is not ours to remove.
-      if (holder)
-        await tx.execute(
-          db
-            .deleteFrom('sync_locks')
-            .where('sync_name', '=', syncName)
-            .where('run_id', '=', holder.run_id)
-            .compile(),
-        );
+      // Only the row judged dead: a row another process wrote meanwhile is not ours to remove. Issued even
+      // when there is none (our own run id matches nothing yet): as a DELETE on sync_locks it serialises
+      // two runs taking the lock at once (BigQuery cancels one of two such transactions, Snowflake makes one
+      // wait for the other's table lock).
+      await tx.execute(
+        db
+          .deleteFrom('sync_locks')
+          .where('sync_name', '=', syncName)
+          .where('run_id', '=', holder?.run_id ?? runId)
+          .compile(),
+      );
       await tx.execute(
         db
           .insertInto('sync_locks')

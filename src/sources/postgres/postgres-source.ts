@@ -3,6 +3,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { WarehouseError } from '../../errors.js';
 import type { QueryColumn, Row, Source, SourceSession, StatementRunner } from '../source.js';
+import { translatedTransaction } from '../translated-transaction.js';
 import { describePgError, type PgErrorContext } from './describe-pg-error.js';
 import { describePgColumnType } from './postgres-column-types.js';
 import { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
@@ -124,28 +125,7 @@ export class PostgresSource implements Source {
   }
 
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
-    // When the connection is gone, the ROLLBACK fails too; the statement's own error is the one to report.
-    let workError: unknown;
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        try {
-          return await work({
-            execute: async <R extends Row>(query: CompiledQuery) => {
-              try {
-                return (await trx.executeQuery<R>(query)).rows;
-              } catch (error) {
-                throw this.translate(error);
-              }
-            },
-          });
-        } catch (error) {
-          workError = error;
-          throw error;
-        }
-      });
-    } catch (error) {
-      throw this.translate(workError ?? error);
-    }
+    return translatedTransaction(this.db, (error) => this.translate(error), work);
   }
 
   /** A connection outside the pool, so that sessions (lock holders) never starve the pool or the reverse. */

@@ -1,5 +1,6 @@
 import { Kysely, type CompiledQuery } from 'kysely';
 import type { QueryColumn, Row, Source, StatementRunner } from '../source.js';
+import { translatedTransaction } from '../translated-transaction.js';
 import { statementLabels } from '../statement-labels.js';
 import { connectionOptions, describeAccount, type SnowflakeWarehouseConfig } from './connection-options.js';
 import { describeSnowflakeError, type SnowflakeErrorContext } from './describe-snowflake-error.js';
@@ -121,28 +122,7 @@ export class SnowflakeSource implements Source {
   }
 
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
-    // When the session is gone, the ROLLBACK fails too; the statement's own error is the one to report.
-    let workError: unknown;
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        try {
-          return await work({
-            execute: async <R extends Row>(query: CompiledQuery) => {
-              try {
-                return (await trx.executeQuery<R>(query)).rows;
-              } catch (error) {
-                throw this.translate(error);
-              }
-            },
-          });
-        } catch (error) {
-          workError = error;
-          throw error;
-        }
-      });
-    } catch (error) {
-      throw this.translate(workError ?? error);
-    }
+    return translatedTransaction(this.db, (error) => this.translate(error), work);
   }
 
   async close(): Promise<void> {
