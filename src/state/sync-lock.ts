@@ -98,7 +98,7 @@ export async function acquireSyncLock(
             (held) => {
               if (held) renewedAt = Math.max(renewedAt, sentAt);
               else if (source.capabilities.locking === 'lease')
-                leaseLost.abort(leaseLostError(syncName, 'another run took over its lease'));
+                leaseLost.abort(leaseLostError(`another run took over the lease of sync "${syncName}"`));
             },
             (error: unknown) => {
               // A missed beat only shortens the lease; but a lease that may run out before the next beat can
@@ -108,7 +108,10 @@ export async function acquireSyncLock(
                 Date.now() + HEARTBEAT_MS - renewedAt >= LEASE_MS
               )
                 leaseLost.abort(
-                  leaseLostError(syncName, `could not renew its lease: ${errorMessage(error)}`, error),
+                  leaseLostError(
+                    `could not renew the lease of sync "${syncName}": ${errorMessage(error)}`,
+                    error,
+                  ),
                 );
             },
           );
@@ -169,13 +172,8 @@ async function renewLease(source: Source, db: Kysely<StateDatabase>, runId: stri
   return rows.length > 0;
 }
 
-function leaseLostError(syncName: string, why: string, cause?: unknown): WarehouseError {
-  return new WarehouseError(`lost the lease of sync "${syncName}": ${why}`, {
-    code: 'LOCK_LOST',
-    sync: syncName,
-    retryable: true,
-    cause,
-  });
+function leaseLostError(message: string, cause?: unknown): WarehouseError {
+  return new WarehouseError(message, { code: 'LOCK_LOST', retryable: true, cause });
 }
 
 /** The error for an advisory lock held elsewhere, naming the holder from its sync_locks row (written just after it locked). */
