@@ -45,12 +45,16 @@ export async function acquireSyncLock(
     const holder = await currentHolder(source, db, syncName);
     throw new SyncLockedError(syncName, local, holder?.acquired_at ?? new Date(), OWNER);
   }
-  heldHere.set(key, runId);
+  // With an advisory lock, this process counts a run as holding the sync only once the lock is taken, so
+  // that a tick meanwhile is never told "already running" about a run that is itself about to be skipped.
+  const advisoryLocking = source.capabilities.locking === 'advisory';
+  if (!advisoryLocking) heldHere.set(key, runId);
   let advisory: AdvisoryLock | undefined;
   try {
-    if (source.capabilities.locking === 'advisory') {
+    if (advisoryLocking) {
       advisory = await tryAdvisoryLock(source, `sync:${key}`);
       if (!advisory) throw await lockedBy(source, db, syncName);
+      heldHere.set(key, runId);
     }
     await source.transaction(async (tx) => {
       const holder = await currentHolder(tx, db, syncName);
@@ -83,7 +87,7 @@ export async function acquireSyncLock(
     });
     if (source.capabilities.locking === 'lease') await wonLease(source, db, syncName, runId);
   } catch (error) {
-    heldHere.delete(key);
+    forgetHere(key, runId);
     await advisory?.release();
     throw error;
   }
@@ -122,7 +126,7 @@ export async function acquireSyncLock(
     lost: advisory?.lost ?? (source.capabilities.locking === 'lease' ? leaseLost.signal : undefined),
     async release() {
       clearInterval(heartbeat);
-      heldHere.delete(key);
+      forgetHere(key, runId);
       try {
         await source.execute(
           db.deleteFrom('sync_locks').where('sync_name', '=', syncName).where('run_id', '=', runId).compile(),
@@ -170,6 +174,11 @@ async function renewLease(source: Source, db: Kysely<StateDatabase>, runId: stri
     db.selectFrom('sync_locks').select('run_id').where('run_id', '=', runId).compile(),
   );
   return rows.length > 0;
+}
+
+/** Forgets this process's hold on a sync, if it is this run's: a run that lost the race must not clear the winner's. */
+function forgetHere(key: string, runId: string): void {
+  if (heldHere.get(key) === runId) heldHere.delete(key);
 }
 
 function leaseLostError(message: string, cause?: unknown): WarehouseError {

@@ -4,6 +4,7 @@ import { parseListenAddress } from '../../scheduler/health-server.js';
 import { Daemon } from '../../scheduler/daemon.js';
 import { configOption, syncOption, toCount, type CliContext } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
+import { onStopSignals } from '../stop-signals.js';
 
 interface DaemonCommandOptions {
   config: string;
@@ -39,18 +40,16 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       // Handlers first: a signal during start-up stops the daemon as soon as it is up.
       let requested: (signal: string) => void = () => undefined;
       const stopRequested = new Promise<string>((resolve) => (requested = resolve));
-      const onSignal = (signal: NodeJS.Signals) => {
-        requested(signal);
-        process.once(signal, () => {
+      const stopListening = onStopSignals({
+        stop: (signal) => requested(signal),
+        force: (signal) => {
           logger.warn(
             `${signal} again: exiting now; unfinished runs will be marked abandoned by the next run`,
           );
           process.exit(signal === 'SIGINT' ? 130 : 143);
-        });
-      };
+        },
+      });
       const onHangup = () => logger.warn('SIGHUP ignored: config changes need a restart');
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
       process.on('SIGHUP', onHangup);
       try {
         const daemon = await Daemon.start(config, {
@@ -67,8 +66,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
         // Runs still going hold sockets and timers; a stop that timed out must still end the process.
         if (result.forced) setTimeout(() => process.exit(EXIT.syncFailed), 1000).unref();
       } finally {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
+        stopListening();
         process.off('SIGHUP', onHangup);
       }
     });

@@ -8,6 +8,7 @@ import { configOption, syncOption, toCount, type CliContext } from '../cli-conte
 import { exitCodeFor } from '../exit-codes.js';
 import { summaryLine } from '../format-report.js';
 import { LiveProgress } from '../progress/live-progress.js';
+import { onStopSignals } from '../stop-signals.js';
 
 interface RunOptions {
   config: string;
@@ -38,15 +39,15 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const syncs = opts.planId ? await planSync(config, opts) : opts.sync;
       if (opts.limit === 0) throw new UsageError('--limit must be at least 1');
       const stop = new AbortController();
-      const onSignal = () => {
-        ctx.io.err(
-          'stopping: finishing requests in flight and saving what Braze confirmed (signal again to force)\n',
-        );
-        stop.abort();
-        process.once('SIGINT', () => process.exit(130));
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const stopListening = onStopSignals({
+        stop: () => {
+          ctx.io.err(
+            'stopping: finishing requests in flight and saving what Braze confirmed (signal again to force)\n',
+          );
+          stop.abort();
+        },
+        force: (signal) => process.exit(signal === 'SIGINT' ? 130 : 143),
+      });
       const progress = liveProgress(
         opts,
         selectSyncs(config, syncs).map((sync) => sync.name),
@@ -69,8 +70,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         ctx.exitCode = exitCodeFor(reports);
       } finally {
         progress?.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        stopListening();
       }
     });
 }
