@@ -13,7 +13,7 @@ export class TmuxScreen {
   constructor(private readonly options: { joinWrapped?: boolean; scrollback?: boolean } = {}) {}
 
   start(command: string): void {
-    execFileSync('tmux', ['new-session', '-d', '-s', this.session, '-x', '140', '-y', '40', command]);
+    this.tmux(['new-session', '-d', '-s', this.session, '-x', '140', '-y', '40', command]);
   }
 
   /**
@@ -32,13 +32,13 @@ export class TmuxScreen {
 
   /** Types keys into the terminal (`C-c` is Ctrl-C). */
   sendKeys(...keys: string[]): void {
-    execFileSync('tmux', ['send-keys', '-t', this.session, ...keys]);
+    this.tmux(['send-keys', '-t', this.session, ...keys]);
   }
 
   capture(): string {
     const join = this.options.joinWrapped ? ['-J'] : [];
     const scrollback = this.options.scrollback ? ['-S', '-'] : [];
-    return execFileSync('tmux', ['capture-pane', '-p', ...join, ...scrollback, '-t', this.session], {
+    return this.tmux(['capture-pane', '-p', ...join, ...scrollback, '-t', this.session], {
       encoding: 'utf8',
     });
   }
@@ -53,9 +53,17 @@ export class TmuxScreen {
     }
   }
 
+  /**
+   * Runs tmux on a server of this screen's own (`-L`): test files run in parallel, and a session started
+   * on a shared server just as another test killed that server's last session died with the server.
+   */
+  private tmux(args: string[], options: Parameters<typeof execFileSync>[2] = {}): string {
+    return String(execFileSync('tmux', ['-L', this.session, ...args], options));
+  }
+
   kill(): void {
     try {
-      execFileSync('tmux', ['kill-session', '-t', this.session], { stdio: 'ignore' });
+      this.tmux(['kill-session', '-t', this.session], { stdio: 'ignore' });
     } catch {
       // already gone
     }
