@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/errors.js';
+import { configProblems } from '../support/config-text.js';
 
 const FILE = '/project/config/cohort-sync.yaml';
 const ENV = {
@@ -39,15 +39,7 @@ syncs:
     braze_target: eu
 `;
 
-async function problems(yaml: string, env: NodeJS.ProcessEnv = ENV): Promise<string> {
-  try {
-    await parseConfig(yaml, FILE, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (yaml: string, env: NodeJS.ProcessEnv = ENV) => configProblems(yaml, env, FILE);
 
 describe('Braze targets, notifications and daemon keys in the config', () => {
   it('resolves a map of named targets, each sync to its own', async () => {

@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/errors.js';
 import { tempDir } from '../support/temp-dir.js';
+import { configProblems } from '../support/config-text.js';
 
 const ENV = { BRAZE_PARTNER_API_KEY: 'pk-1234', BRAZE_DATA_IMPORT_KEY: 'dik-5678', PGPASSWORD: 'pw' };
 
@@ -20,15 +20,7 @@ syncs:
     query: SELECT external_id FROM customers
 `;
 
-async function problems(yaml: string, env: NodeJS.ProcessEnv = ENV): Promise<string> {
-  try {
-    await parseConfig(yaml, '/project/config/cohort-sync.yaml', env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (yaml: string, env: NodeJS.ProcessEnv = ENV) => configProblems(yaml, env);
 
 describe('config loading', () => {
   let dir: string;

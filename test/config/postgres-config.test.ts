@@ -2,11 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/errors.js';
 import { runCli } from '../support/cli.js';
 import { TEST_ENV } from '../support/emulator.js';
 import { registerSecret } from '../support/secret-scan.js';
 import { tempDir } from '../support/temp-dir.js';
+import { configProblems, configWithWarehouse } from '../support/config-text.js';
 
 const FILE = '/project/config/cohort-sync.yaml';
 const ENV = {
@@ -16,28 +16,9 @@ const ENV = {
   PGPASSWORD: 'hunter2-pg',
 };
 
-const yaml = (warehouse: string) => `
-warehouse: ${warehouse}
-braze:
-  rest_endpoint: https://rest.iad-01.braze.com
-  partner: acme
-  partner_api_key: \${BRAZE_PARTNER_API_KEY}
-  data_import_key: \${BRAZE_DATA_IMPORT_KEY}
-syncs:
-  - name: vip
-    cohort_name: VIP customers
-    query: SELECT external_id FROM customers
-`;
+const yaml = (warehouse: string) => configWithWarehouse(warehouse);
 
-async function problems(warehouse: string): Promise<string> {
-  try {
-    await parseConfig(yaml(warehouse), FILE, ENV);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (warehouse: string) => configProblems(yaml(warehouse), ENV, FILE);
 
 describe('the postgres warehouse config', () => {
   it('takes the URL from the environment, with defaults, and redacts the URL and its password', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/errors.js';
+import { configProblems, configWithWarehouse } from '../support/config-text.js';
 
 const FILE = '/project/config/cohort-sync.yaml';
 const ENV = {
@@ -13,29 +13,11 @@ const ENV = {
 const LOGIN =
   'type: snowflake, account: myorg-myaccount, username: COHORT_SYNC, warehouse: COMPUTE_WH, database: ANALYTICS';
 
-const yaml = (warehouse: string, state = '', login = LOGIN) => `
-warehouse: { ${login}, ${warehouse} }
-${state}
-braze:
-  rest_endpoint: https://rest.iad-01.braze.com
-  partner: acme
-  partner_api_key: \${BRAZE_PARTNER_API_KEY}
-  data_import_key: \${BRAZE_DATA_IMPORT_KEY}
-syncs:
-  - name: vip
-    cohort_name: VIP customers
-    query: SELECT external_id FROM customers
-`;
+const yaml = (warehouse: string, state = '', login = LOGIN) =>
+  configWithWarehouse(`{ ${login}, ${warehouse} }`, state);
 
-async function problems(warehouse: string, state = '', login = LOGIN): Promise<string> {
-  try {
-    await parseConfig(yaml(warehouse, state, login), FILE, ENV);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problems = (warehouse: string, state = '', login = LOGIN) =>
+  configProblems(yaml(warehouse, state, login), ENV, FILE);
 
 describe('the snowflake warehouse config', () => {
   it('logs in with a password from the environment, redacts it, and keeps state in cohort_sync by default', async () => {
