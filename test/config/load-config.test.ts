@@ -3,22 +3,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { tempDir } from '../support/temp-dir.js';
-import { configProblems } from '../support/config-text.js';
+import { configProblems, configWithWarehouse } from '../support/config-text.js';
 
 const ENV = { BRAZE_PARTNER_API_KEY: 'pk-1234', BRAZE_DATA_IMPORT_KEY: 'dik-5678', PGPASSWORD: 'pw' };
 
-const VALID = `
-warehouse: { type: duckdb, path: data/warehouse.duckdb }
-braze:
-  rest_endpoint: https://rest.iad-01.braze.com
-  partner: acme
-  partner_api_key: \${BRAZE_PARTNER_API_KEY}
-  data_import_key: \${BRAZE_DATA_IMPORT_KEY}
-syncs:
-  - name: vip
-    cohort_name: VIP customers
-    query: SELECT external_id FROM customers
-`;
+const VALID = configWithWarehouse('{ type: duckdb, path: data/warehouse.duckdb }');
 
 const problems = (yaml: string, env: NodeJS.ProcessEnv = ENV) => configProblems(yaml, env);
 
