@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { atEnd } from '../support/cleanup.js';
 import { twoRunsAtOnce } from '../support/cli.js';
-import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
+import { audienceWarehouse } from '../support/audience.js';
+import { TEST_ENV, cohortMembers, membershipRequests } from '../support/emulator.js';
 import { postgresEngine } from '../support/engines.js';
 import { TEST_POSTGRES_URL } from '../support/postgres-server.js';
-import { tempDir } from '../support/temp-dir.js';
 import { World } from '../support/world.js';
 
 const RUN_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -18,14 +18,9 @@ describe.skipIf(!inject('postgresAvailable'))('two runs of the same sync started
   let data: string;
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = postgresEngine.isolate(dir);
-    data = `${warehouse.stateSchema}_data`;
-    await warehouse.exec(
-      `CREATE SCHEMA ${data}`,
-      `CREATE TABLE ${data}.audience AS ${postgresEngine.userIds(1, 2500)}`,
-    );
+    const { dir, warehouse, ...setup } = await audienceWarehouse(postgresEngine);
+    ({ braze, data } = setup);
+    await warehouse.exec(`INSERT INTO ${data}.audience ${postgresEngine.userIds(1, 2500)}`);
     world = new World(dir, warehouse, braze, [
       { name: 'twice', query: `SELECT external_id FROM ${data}.audience` },
     ]);
