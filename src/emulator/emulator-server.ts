@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CohortUsersRequest, UpsertCohortRequest } from '../sink/wire-types.js';
+import type { CohortUsersRequest, UpsertCohortRequest } from '../destinations/braze-cohort/wire-types.js';
 import { FaultInjector, type Fault, type FaultSettings, type RateLimitState } from './faults.js';
 import type { SeedUser } from './user-directory.js';
 import { validateCohortUsers, validateUpsertCohort } from './validate-request.js';

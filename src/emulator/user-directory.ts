@@ -1,4 +1,4 @@
-import type { UserAlias } from '../sink/wire-types.js';
+import type { UserAlias } from '../destinations/braze-cohort/wire-types.js';
 
 /** A Braze user profile as the emulator knows it. */
 export interface SeedUser {

@@ -1,4 +1,8 @@
-import { MAX_IDENTIFIERS_PER_REQUEST, identifierCount, type CohortChange } from '../sink/wire-types.js';
+import {
+  MAX_IDENTIFIERS_PER_REQUEST,
+  identifierCount,
+  type CohortChange,
+} from '../destinations/braze-cohort/wire-types.js';
 
 /** The 400 messages Braze documents for the cohort endpoints, word for word. */
 export const MESSAGES = {

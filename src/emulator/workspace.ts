@@ -1,4 +1,4 @@
-import type { CohortUsersRequest, UpsertCohortRequest } from '../sink/wire-types.js';
+import type { CohortUsersRequest, UpsertCohortRequest } from '../destinations/braze-cohort/wire-types.js';
 import { UserDirectory, type SeedUser, type UserKey } from './user-directory.js';
 
 export interface EmulatedCohort {

@@ -1,9 +1,9 @@
-import { streamBatchBodiesQuery } from '../diff/batch-body-statements.js';
+import { streamBatchBodiesQuery } from '../destinations/braze-cohort/batch-body-statements.js';
 import { streamChangesQuery } from '../diff/change-statements.js';
 import type { StageTables } from '../diff/stage-tables.js';
-import type { CohortChange, CohortChangesJson } from '../sink/wire-types.js';
+import type { CohortChange, CohortChangesJson } from '../destinations/braze-cohort/wire-types.js';
 import type { Source } from '../sources/source.js';
-import { toCohortChanges, type ChangeRow } from './cohort-changes.js';
+import { toCohortChanges, type ChangeRow } from '../destinations/braze-cohort/cohort-changes.js';
 
 /** One request's worth of changes: one batch of the changes stage table. */
 export interface OutgoingBatch {

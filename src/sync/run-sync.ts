@@ -27,8 +27,8 @@ import { stageSchemaFor, stageTables, type StageTables } from '../diff/stage-tab
 import { limitChangesStatements } from '../diff/limit-statements.js';
 import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { SendResult } from '../sink/braze-client.js';
-import type { CohortChange, CohortChangesJson } from '../sink/wire-types.js';
+import type { SendResult } from '../destinations/braze-cohort/braze-cohort-client.js';
+import type { CohortChange, CohortChangesJson } from '../destinations/braze-cohort/wire-types.js';
 import { meteringQueries, type QueryUsage } from '../sources/query-usage.js';
 import type { QueryColumn, Source } from '../sources/source.js';
 import { labellingStatements, type StatementLabels } from '../sources/statement-labels.js';

@@ -1,7 +1,7 @@
 import type { Config, SyncConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { Redactor, type Logger } from '../log/logger.js';
-import { BrazeClients } from '../sink/braze-clients.js';
+import { BrazeClients } from '../destinations/braze-clients.js';
 import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
 import { migrateState } from '../state/migrations.js';

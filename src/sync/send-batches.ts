@@ -1,5 +1,5 @@
 import { BrazeApiError, errorMessage } from '../errors.js';
-import type { SendResult } from '../sink/braze-client.js';
+import type { SendResult } from '../destinations/braze-cohort/braze-cohort-client.js';
 import type { OutgoingBatch } from './outgoing-batches.js';
 
 export interface BatchResult {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageSchemaFor, stageTables, type StageTables } from '../../src/diff/stage-tables.js';
-import type { CohortChange } from '../../src/sink/wire-types.js';
+import type { CohortChange } from '../../src/destinations/braze-cohort/wire-types.js';
 import { createSource } from '../../src/sources/create-source.js';
 import type { Source, SqlCapabilities } from '../../src/sources/source.js';
 import { outgoingBatches, type OutgoingBatch } from '../../src/sync/outgoing-batches.js';

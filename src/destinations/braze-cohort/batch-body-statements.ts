@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
-import type { JsonBatchSql, SqlCapabilities } from '../sources/source.js';
-import { qualified, type StageTables } from './stage-tables.js';
+import type { JsonBatchSql, SqlCapabilities } from '../../sources/source.js';
+import { qualified, type StageTables } from '../../diff/stage-tables.js';
 
 /** The column order of {@link streamBatchBodiesQuery} rows: batch, counts, then six JSON array bodies. */
 export const BATCH_BODY_COLUMNS = [

@@ -1,4 +1,4 @@
-import { BrazeApiError, type BrazeErrorCode } from '../errors.js';
+import { BrazeApiError, type BrazeErrorCode } from '../../errors.js';
 
 /** Headers as undici returns them. */
 export type ResponseHeaders = Record<string, string | string[] | undefined>;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrazeApiError } from '../errors.js';
+import { BrazeApiError } from '../../errors.js';
 
 /** When to try a failed request again. The one place retry decisions are made. */
 export interface RetryPolicy {

@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrazeConfig } from '../../src/config/types.js';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { BrazeClients } from '../../src/sink/braze-clients.js';
+import { BrazeClients } from '../../src/destinations/braze-clients.js';
 import { DATA_IMPORT_KEY, PARTNER, PARTNER_API_KEY, emulator } from '../support/emulator.js';
 
 let braze: RunningEmulator;

@@ -1,8 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { BrazeApiError } from '../../src/errors.js';
-import { BrazeClient } from '../../src/sink/braze-client.js';
-import { waitFromHeaders } from '../../src/sink/classify-response.js';
+import { BrazeClient } from '../../src/destinations/braze-cohort/braze-cohort-client.js';
+import { waitFromHeaders } from '../../src/destinations/braze-cohort/classify-response.js';
 import { DATA_IMPORT_KEY, PARTNER, PARTNER_API_KEY, emulator } from '../support/emulator.js';
 
 let braze: RunningEmulator;

@@ -1,6 +1,6 @@
 /**
  * The Braze cohort import API on the wire, in the API's own snake_case.
- * Shared by the client (src/sink) and the emulator (src/emulator) — the only
+ * Shared by the client (src/destinations/braze-cohort) and the emulator (src/emulator) — the only
  * thing they share.
  */
 
@@ -19,7 +19,7 @@ export interface CohortChange {
 
 /**
  * A `cohort_changes` array already serialised as JSON text (built in the warehouse, see
- * src/diff/batch-body-statements.ts); the client puts it in the body as it is.
+ * batch-body-statements.ts); the client puts it in the body as it is.
  */
 export interface CohortChangesJson {
   readonly json: string;

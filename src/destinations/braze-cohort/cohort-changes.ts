@@ -1,4 +1,4 @@
-import type { CohortChange } from '../sink/wire-types.js';
+import type { CohortChange } from './wire-types.js';
 
 /** One change row as streamed from the changes stage table: op, id_type, id, alias_label, batch. */
 export type ChangeRow = readonly unknown[];

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
-import type { BrazeConfig } from '../config/types.js';
-import type { Logger } from '../log/logger.js';
-import { BrazeClient } from './braze-client.js';
+import type { BrazeConfig } from '../../config/types.js';
+import type { Logger } from '../../log/logger.js';
+import { BrazeClient } from './braze-cohort-client.js';
 
 /**
  * A client for the configured Braze endpoint, with the configured retry policy;

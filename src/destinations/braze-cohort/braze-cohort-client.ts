@@ -1,7 +1,7 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { BrazeApiError } from '../errors.js';
+import { BrazeApiError } from '../../errors.js';
 import { classifyResponse } from './classify-response.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../http/retry-policy.js';
 import {
   cohortsPath,
   cohortUsersPath,

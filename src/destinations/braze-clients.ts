@@ -1,9 +1,9 @@
 import type { BrazeConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import type { BrazeClient } from './braze-client.js';
-import { createBrazeClient } from './create-braze-client.js';
-import { EndpointPools } from './endpoint-pools.js';
-import type { RequestLimits } from './limit-requests.js';
+import type { BrazeClient } from './braze-cohort/braze-cohort-client.js';
+import { createBrazeClient } from './braze-cohort/create-braze-cohort-client.js';
+import { EndpointPools } from './http/endpoint-pools.js';
+import type { RequestLimits } from './http/limit-requests.js';
 
 export interface BrazeClientsOptions {
   /** Cancels retry waits when the process is stopping. */
