@@ -24,28 +24,27 @@ export function classifyResponse(
       false,
     );
   if (status === 400) return make('BRAZE_BAD_REQUEST', `Braze rejected the request (400)${said}`, false);
-  if (status === 429) {
+  const now = context.now ?? Date.now();
+  // X-RateLimit-Reset is on every Braze answer and names the end of the (hourly) window: a wait only
+  // for a 429. Any other transient answer is retried with backoff (retry-policy.ts), which honours a
+  // Retry-After if there is one.
+  if (status === 429)
     return make(
       'BRAZE_RATE_LIMITED',
       `Braze rate limit reached (429)${said}`,
       true,
-      waitFromHeaders(headers, context.now ?? Date.now()),
+      waitFromHeaders(headers, now),
     );
-  }
   if (status === 423)
-    return make(
-      'BRAZE_LOCKED',
-      `Braze resource locked (423)${said}`,
-      true,
-      waitFromHeaders(headers, context.now ?? Date.now()),
-    );
-  if (status === 408) return make('BRAZE_TIMEOUT', `Braze request timed out (408)${said}`, true);
+    return make('BRAZE_LOCKED', `Braze resource locked (423)${said}`, true, retryAfterMs(headers, now));
+  if (status === 408)
+    return make('BRAZE_TIMEOUT', `Braze request timed out (408)${said}`, true, retryAfterMs(headers, now));
   if (status >= 500)
     return make(
       'BRAZE_SERVER_ERROR',
       `Braze server error (${status})${said}`,
       true,
-      waitFromHeaders(headers, context.now ?? Date.now()),
+      retryAfterMs(headers, now),
     );
   return make('BRAZE_UNEXPECTED_STATUS', `unexpected HTTP status ${status} from Braze${said}`, false);
 }
@@ -65,18 +64,23 @@ function authHint(message: string, partner: string): string {
   return `Check braze.partner_api_key, braze.data_import_key and braze.partner. ${instance}`;
 }
 
-/** Milliseconds to wait from Retry-After (seconds or HTTP date) or X-RateLimit-Reset (epoch seconds). */
+/** The wait of a 429: Retry-After (seconds or HTTP date), else X-RateLimit-Reset (epoch seconds). */
 export function waitFromHeaders(headers: ResponseHeaders, now: number): number | undefined {
-  const retryAfter = first(headers['retry-after']);
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - now);
-  }
+  const retryAfter = retryAfterMs(headers, now);
+  if (retryAfter !== undefined) return retryAfter;
   const reset = Number(first(headers['x-ratelimit-reset']));
   if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - now);
   return undefined;
+}
+
+/** Milliseconds a Retry-After header (seconds or HTTP date) asks for, if there is one. */
+export function retryAfterMs(headers: ResponseHeaders, now: number): number | undefined {
+  const retryAfter = first(headers['retry-after']);
+  if (retryAfter === undefined) return undefined;
+  const seconds = Number(retryAfter);
+  if (retryAfter.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(retryAfter);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
 function first(value: string | string[] | undefined): string | undefined {

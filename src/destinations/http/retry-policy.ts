@@ -29,9 +29,8 @@ export type ExhaustedError = BrazeApiError & { retries: number };
 
 /**
  * Runs `attempt` until it succeeds, fails with a non-retryable error, or
- * the policy's attempts or time run out. Waits what Braze asked for
- * (Retry-After / X-RateLimit-Reset) when it asked, otherwise exponential
- * backoff with full jitter. An aborted `signal` stops waiting, not a request in flight.
+ * the policy's attempts or time run out. Between attempts it waits
+ * {@link retryDelayMs}. An aborted `signal` stops waiting, not a request in flight.
  */
 export async function withRetry<T>(
   attempt: () => Promise<T>,
@@ -49,9 +48,7 @@ export async function withRetry<T>(
       return { value: await attempt(), retries: attemptNumber - 1 };
     } catch (error) {
       if (!(error instanceof BrazeApiError)) throw error;
-      const delayMs =
-        error.retryAfterMs ??
-        random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attemptNumber - 1));
+      const delayMs = retryDelayMs(error, attemptNumber, policy, random);
       const outOfTime = Date.now() - started + delayMs > policy.maxElapsedMs;
       if (!error.retryable || attemptNumber >= policy.maxAttempts || outOfTime || options.signal?.aborted) {
         throw Object.assign(error, { retries: attemptNumber - 1 });
@@ -64,4 +61,25 @@ export async function withRetry<T>(
       }
     }
   }
+}
+
+/**
+ * How long to wait after failed attempt number `attempt` (1 for the first): exponential backoff with
+ * jitter, half of `baseDelayMs · 2^(attempt-1)` (at most `maxDelayMs`) plus a random part of the other
+ * half, so never 0 ms. A 429 waits at least what Braze asked for (Retry-After, else X-RateLimit-Reset),
+ * however long (`maxElapsedMs` decides whether that is worth it); any other error waits at least its
+ * Retry-After, capped at `maxDelayMs`.
+ */
+export function retryDelayMs(
+  error: BrazeApiError,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  const backoff = Math.max(1, ceiling / 2 + (random() * ceiling) / 2);
+  const asked = error.retryAfterMs;
+  if (asked === undefined) return backoff;
+  if (error.code === 'BRAZE_RATE_LIMITED') return Math.max(asked, backoff);
+  return Math.max(Math.min(asked, policy.maxDelayMs), backoff);
 }
