@@ -1,3 +1,6 @@
+import type { UserAlias } from '../destinations/braze-cohort/wire-types.js';
+import { RateLimitWindows, type RateLimit } from './rate-limit-windows.js';
+
 /** A fault the emulator can inject into one request. */
 export type Fault =
   | { kind: 'status'; status: number } // 5xx or 423, nothing applied
@@ -29,51 +32,95 @@ export interface FaultSettings {
   /** Probability and size of an extra latency spike. */
   latency_spike_rate?: number;
   latency_spike_ms?: number;
-  /** Requests allowed per window (Braze: 250,000 an hour); 429 beyond. */
+  /**
+   * Requests allowed per window on the cohort endpoints, replacing the emulator's own budget
+   * (Braze's 250,000 an hour unless `rate_limits.cohorts` says otherwise); 429 beyond.
+   */
   requests_per_hour?: number;
   /** Window length for `requests_per_hour`, for tests that cannot wait an hour. Default 3600. */
   rate_window_seconds?: number;
-  /** Inject faults into membership requests only, letting cohort creates through. */
+  /** Requests allowed per window on `/users/track`, replacing the emulator's own budget (3,000). */
+  users_track_requests_per_window?: number;
+  /** Window length for `users_track_requests_per_window`. Default 3. */
+  users_track_window_seconds?: number;
+  /**
+   * Identifiers the emulator refuses, as Braze refuses an identifier it cannot accept: a cohort
+   * membership request carrying one is rejected whole with a 400, a `/users/track` object naming one
+   * gets an entry in the response's `errors` (the other objects are applied).
+   */
+  reject_identifiers?: RejectedIdentifiers;
+  /** Inject faults into membership requests only (and `/users/track`), letting cohort creates through. */
   membership_only?: boolean;
   /** Seed of the random generator. */
   seed?: number;
 }
+
+/** Identifiers to refuse, in the shape of a `cohort_changes` entry. */
+export interface RejectedIdentifiers {
+  user_ids?: string[];
+  device_ids?: string[];
+  aliases?: UserAlias[];
+}
+
+/** The endpoints whose budgets a fault setting can replace. */
+export type RateLimitedRoute = 'cohorts' | 'users_track';
 
 /** Decides the faults of each request from the current settings. */
 export class FaultInjector {
   private settings: FaultSettings = {};
   private script: Fault[] = [];
   private random: () => number = mulberry32(1);
-  private windowStart = 0;
-  private windowCount = 0;
+  private rejected = new Set<string>();
+  /** The rate-limit windows of every endpoint; new settings start new windows. */
+  readonly windows = new RateLimitWindows();
   injected = 0;
 
   configure(settings: FaultSettings): void {
     this.settings = { ...settings };
     this.script = [...(settings.script ?? [])];
     this.random = mulberry32(settings.seed ?? 1);
-    // New settings start a new rate-limit window, so no count carries over from the previous ones.
-    this.windowStart = 0;
-    this.windowCount = 0;
+    const refuse = settings.reject_identifiers ?? {};
+    this.rejected = new Set([
+      ...(refuse.user_ids ?? []).map((id) => identifierKey('user_id', id)),
+      ...(refuse.device_ids ?? []).map((id) => identifierKey('device_id', id)),
+      ...(refuse.aliases ?? []).map((alias) => identifierKey('alias', alias)),
+    ]);
+    // New settings start new rate-limit windows, so no count carries over from the previous ones.
+    this.windows.clear();
+  }
+
+  /** Whether the settings say to refuse this identifier. */
+  rejects(kind: 'user_id' | 'device_id' | 'alias', value: string | UserAlias): boolean {
+    return this.rejected.size > 0 && this.rejected.has(identifierKey(kind, value));
+  }
+
+  /** The budget of `route`: the one these settings name, else the emulator's own. */
+  rateLimit(route: RateLimitedRoute, own: RateLimit): RateLimit {
+    const s = this.settings;
+    if (route === 'cohorts' && s.requests_per_hour !== undefined)
+      return { requests: s.requests_per_hour, window_seconds: s.rate_window_seconds ?? 3600 };
+    if (route === 'users_track' && s.users_track_requests_per_window !== undefined)
+      return {
+        requests: s.users_track_requests_per_window,
+        window_seconds: s.users_track_window_seconds ?? 3,
+      };
+    return own;
   }
 
   current(): FaultSettings {
     return { ...this.settings, script: [...this.script] };
   }
 
-  /** Faults for the next request: extra latency first, then at most one failure. */
-  next(
-    now: number,
-    membership: boolean,
-  ): { latencyMs: number; failure: Fault | undefined; rateLimit?: RateLimitState } {
+  /**
+   * Faults for the next request: extra latency first, then at most one failure (none for a request
+   * already turned away by its rate limit, which consumes no scripted fault).
+   */
+  next(membership: boolean, rateLimited: boolean): { latencyMs: number; failure: Fault | undefined } {
     const s = this.settings;
-    if (s.membership_only && !membership)
-      return { latencyMs: 0, failure: undefined, rateLimit: this.countAgainstLimit(now) };
+    if (s.membership_only && !membership) return { latencyMs: 0, failure: undefined };
     let latencyMs = s.latency_ms ?? 0;
     if (s.latency_spike_rate && this.random() < s.latency_spike_rate) latencyMs += s.latency_spike_ms ?? 1000;
-
-    const rateLimit = this.countAgainstLimit(now);
-    if (rateLimit?.exceeded) return { latencyMs, failure: undefined, rateLimit };
+    if (rateLimited) return { latencyMs, failure: undefined };
 
     let failure = this.script.shift();
     if (failure?.kind === 'latency') {
@@ -82,7 +129,7 @@ export class FaultInjector {
     }
     failure ??= this.randomFailure();
     if (failure) this.injected++;
-    return { latencyMs, failure, rateLimit };
+    return { latencyMs, failure };
   }
 
   private randomFailure(): Fault | undefined {
@@ -95,31 +142,12 @@ export class FaultInjector {
     if (roll(s.drop_after_apply_rate)) return { kind: 'drop_after_apply' };
     return undefined;
   }
-
-  private countAgainstLimit(now: number): RateLimitState | undefined {
-    const limit = this.settings.requests_per_hour;
-    if (limit === undefined) return undefined;
-    const windowMs = (this.settings.rate_window_seconds ?? 3600) * 1000;
-    if (now - this.windowStart >= windowMs) {
-      this.windowStart = now - (now % windowMs);
-      this.windowCount = 0;
-    }
-    this.windowCount++;
-    const resetEpochSeconds = Math.ceil((this.windowStart + windowMs) / 1000);
-    return {
-      limit,
-      remaining: Math.max(0, limit - this.windowCount),
-      resetEpochSeconds,
-      exceeded: this.windowCount > limit,
-    };
-  }
 }
 
-export interface RateLimitState {
-  limit: number;
-  remaining: number;
-  resetEpochSeconds: number;
-  exceeded: boolean;
+function identifierKey(kind: string, value: string | UserAlias): string {
+  return typeof value === 'string'
+    ? `${kind}\u0000${value}`
+    : `${kind}\u0000${value.alias_label}\u0000${value.alias_name}`;
 }
 
 /** A small seeded PRNG, so a fault storm is the same storm on every run. */

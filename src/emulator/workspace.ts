@@ -1,5 +1,12 @@
+import {
+  IDENTIFYING_KEYS,
+  type AttributeValue,
+  type AttributesObject,
+} from '../destinations/braze-attribute/wire-types.js';
 import type { CohortUsersRequest, UpsertCohortRequest } from '../destinations/braze-cohort/wire-types.js';
-import { UserDirectory, type SeedUser, type UserKey } from './user-directory.js';
+import type { WorkspaceOptions } from './emulator-state.js';
+import { ProfileAttributes } from './profile-attributes.js';
+import { UserDirectory, type UserKey } from './user-directory.js';
 
 export interface EmulatedCohort {
   cohort_id: string;
@@ -9,22 +16,33 @@ export interface EmulatedCohort {
   members: Set<UserKey>;
 }
 
-/** One Braze workspace (customer): its Data Import Key, the partners enabled for it, its users and cohorts. */
+/**
+ * One Braze workspace (customer): its Data Import Key and the partners enabled for it, its REST API
+ * keys and their permissions, its users (one profile each), their cohorts and custom attributes.
+ */
 export class Workspace {
+  readonly clientSecret: string | undefined;
+  readonly partners: ReadonlySet<string>;
+  /** REST API key → its permissions. */
+  readonly restApiKeys: ReadonlyMap<string, ReadonlySet<string>>;
   readonly directory: UserDirectory;
   readonly cohorts = new Map<string, EmulatedCohort>();
-  /** Identifier writes, which Braze bills as data points. */
+  /** Custom attributes per profile, as `/users/track` wrote them. */
+  readonly attributes = new ProfileAttributes();
+  /** Identifier and attribute writes, which Braze bills as data points. */
   dataPoints = 0;
 
   constructor(
     readonly name: string,
-    readonly clientSecret: string,
-    readonly partners: ReadonlySet<string>,
-    allUsersExist: boolean,
-    users: readonly SeedUser[] = [],
+    options: WorkspaceOptions,
   ) {
-    this.directory = new UserDirectory(allUsersExist);
-    this.directory.upsert(users);
+    this.clientSecret = options.client_secret;
+    this.partners = new Set(options.partners ?? []);
+    this.restApiKeys = new Map(
+      (options.rest_api_keys ?? []).map((k) => [k.key, new Set(k.permissions ?? ['users.track'])]),
+    );
+    this.directory = new UserDirectory(options.all_users_exist ?? false);
+    this.directory.upsert(options.users ?? []);
   }
 
   upsertCohort(partner: string, body: UpsertCohortRequest): void {
@@ -40,7 +58,11 @@ export class Workspace {
       });
   }
 
-  /** Applies entries in order; identifiers of unknown users (and device ids of identified users) are ignored. */
+  /**
+   * Applies entries in order, each identifier to the one profile it names (an external id, an alias
+   * and a device id of one user all add or remove that user); identifiers of unknown users and device
+   * ids of identified users are ignored.
+   */
   applyChanges(
     cohort: EmulatedCohort,
     body: CohortUsersRequest,
@@ -58,6 +80,40 @@ export class Workspace {
         this.apply(cohort, this.directory.resolve('alias', alias), remove, counts);
     }
     return counts;
+  }
+
+  /**
+   * Writes the attributes of one valid attributes object on the profile it names. Update Only
+   * (`_update_existing_only`; Braze's default is false for an external id, true for an alias) leaves
+   * an unknown user alone; otherwise the user is created. Objects naming a user by `braze_id`, `email`
+   * or `phone` are accepted and ignored: the emulator keeps no such identifiers.
+   */
+  trackAttributes(object: AttributesObject, arrayLimit: number): 'applied' | 'created' | 'ignored' {
+    const updateOnly = object._update_existing_only;
+    let profile: UserKey | undefined;
+    let created = false;
+    if (object.external_id !== undefined) {
+      profile = this.directory.resolve('user_id', object.external_id);
+      if (profile === undefined && updateOnly !== true) {
+        this.directory.upsert([{ external_id: object.external_id }]);
+        profile = this.directory.resolve('user_id', object.external_id);
+        created = true;
+      }
+    } else if (object.user_alias !== undefined) {
+      profile = this.directory.resolve('alias', object.user_alias);
+      if (profile === undefined && updateOnly === false) {
+        this.directory.upsert([{ aliases: [object.user_alias] }]);
+        profile = this.directory.resolve('alias', object.user_alias);
+        created = true;
+      }
+    }
+    if (profile === undefined) return 'ignored';
+    for (const [name, value] of Object.entries(object)) {
+      if (IDENTIFYING_KEYS.includes(name)) continue;
+      this.attributes.write(profile, name, value as AttributeValue, arrayLimit);
+      this.dataPoints++;
+    }
+    return created ? 'created' : 'applied';
   }
 
   private apply(

@@ -48,6 +48,24 @@ describe('BrazeClient against the emulator', () => {
     expect(await client().sendChanges('k1', [{ user_ids: ['c'] }])).toEqual({ retries: 3 });
   });
 
+  it('retries a 503 and a 423 after a short backoff although their X-RateLimit-Reset is an hour away', async () => {
+    // An emulator clock an hour ahead: the window named by every answer ends 60 to 120 minutes from now.
+    braze.state.clock = () => Date.now() + 3_600_000;
+    try {
+      braze.state.faults.configure({
+        script: [
+          { kind: 'status', status: 503 },
+          { kind: 'status', status: 423 },
+        ],
+      });
+      const started = Date.now();
+      expect(await client().sendChanges('k1', [{ user_ids: ['c2'] }])).toEqual({ retries: 2 });
+      expect(Date.now() - started).toBeLessThan(5_000); // two backoffs of at most 5 ms, not an hour
+    } finally {
+      braze.state.clock = Date.now;
+    }
+  });
+
   it('waits as long as Retry-After says before retrying a 429', async () => {
     braze.state.faults.configure({ script: [{ kind: 'rate_limit', retryAfterSeconds: 1 }] });
     const started = Date.now();

@@ -140,9 +140,17 @@ describe('the Braze emulator', () => {
     expect(last).toMatchObject({ adds: 4, ignored: 2 });
   });
 
-  it('refuses membership writes to a cohort that was never created', async () => {
+  it('refuses membership writes to a cohort that was never created, but accepts an empty one (Segment’s credential check)', async () => {
     const response = await change([{ user_ids: ['u1'] }], { cohort_id: 'never-created' });
     expect(response.status).toBe(404);
+    expect(await change([], { cohort_id: 'never-created' })).toMatchObject({
+      status: 201,
+      body: { message: 'success' },
+    });
+    expect(braze.state.workspaces[0]!.cohorts.has('never-created')).toBe(false);
+    expect(await change([], { cohort_id: 'never-created', client_secret: 'wrong' })).toMatchObject({
+      status: 401,
+    });
   });
 
   it('injects 429s with Retry-After and X-RateLimit headers, and enforces a requests-per-window limit', async () => {
@@ -199,8 +207,9 @@ describe('the Braze emulator', () => {
     expect(cohortMembers(braze, 'c1')).toContain('external_id:u1');
   });
 
-  it('answers 404 outside the two routes and serves the admin view', async () => {
-    expect((await post('/users/track', {})).status).toBe(404);
+  it('answers 404 outside its routes and serves the admin view', async () => {
+    expect((await post('/users/export/ids', {})).status).toBe(404);
+    expect((await post(`/partners/${PARTNER}/cohorts/other`, {})).status).toBe(404);
     const admin = await request(`${braze.url}/_emulator/cohorts`);
     const body = (await admin.body.json()) as { cohorts: { cohort_id: string; size: number }[] };
     expect(body.cohorts.find((c) => c.cohort_id === 'c1')?.size).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { atEnd } from './cleanup.js';
-import { DATA_IMPORT_KEY, PARTNER_API_KEY } from './emulator.js';
+import { DATA_IMPORT_KEY, PARTNER_API_KEY, REST_API_KEY } from './emulator.js';
 import { FAKE_SNOWFLAKE_PASSWORD } from './fake-snowflake/fake-login.js';
 
 /**
@@ -9,7 +9,7 @@ import { FAKE_SNOWFLAKE_PASSWORD } from './fake-snowflake/fake-login.js';
  * file ends it fails if any configured secret appears anywhere in them.
  */
 const captured: { what: string; text: string }[] = [];
-const secrets = new Set<string>([PARTNER_API_KEY, DATA_IMPORT_KEY, FAKE_SNOWFLAKE_PASSWORD]);
+const secrets = new Set<string>([PARTNER_API_KEY, DATA_IMPORT_KEY, REST_API_KEY, FAKE_SNOWFLAKE_PASSWORD]);
 
 /** Output or data to scan when the test file ends. */
 export function captureForSecretScan(what: string, text: string): void {
