@@ -9,7 +9,7 @@ import type { CliContext } from '../cli-context.js';
 export function registerEmulator(program: Command, ctx: CliContext): void {
   program
     .command('emulator')
-    .description('run the local Braze cohort API emulator')
+    .description('run the local Braze emulator (partner cohort import API and /users/track)')
     .option('-p, --port <port>', 'port to listen on', '4010')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--partner <name>', 'partner path name to accept', 'cohort-sync')
@@ -24,6 +24,11 @@ export function registerEmulator(program: Command, ctx: CliContext): void {
       'BRAZE_DATA_IMPORT_KEY',
     )
     .option(
+      '--rest-api-key-env <var>',
+      'environment variable holding the REST API key (users.track) that /users/track accepts',
+      'BRAZE_REST_API_KEY',
+    )
+    .option(
       '--users <file>',
       'JSON list of users ({external_id, device_ids, aliases}) that exist in the workspace',
     )
@@ -31,7 +36,10 @@ export function registerEmulator(program: Command, ctx: CliContext): void {
       '--all-users-exist',
       'treat every identifier as an existing user (default when --users is not given)',
     )
-    .option('--options <file>', 'YAML/JSON emulator options: partners, workspaces, users, faults')
+    .option(
+      '--options <file>',
+      'YAML/JSON emulator options: partners, workspaces (keys, users), faults, rate_limits, users_track',
+    )
     .action(async (opts: EmulatorCommandOptions) => {
       ctx.exitCode = await emulatorCommand(opts, ctx.io.out);
     });
@@ -43,6 +51,7 @@ export interface EmulatorCommandOptions {
   partner: string;
   partnerApiKeyEnv: string;
   dataImportKeyEnv: string;
+  restApiKeyEnv: string;
   users?: string;
   allUsersExist?: boolean;
   options?: string;
@@ -51,7 +60,8 @@ export interface EmulatorCommandOptions {
 /**
  * Starts the local Braze emulator until SIGINT/SIGTERM. By default it accepts
  * the same environment variables a sync config references, so one `export`
- * serves both.
+ * serves both: the partner keys for the cohort routes, the REST API key for
+ * `/users/track` (either set, or both).
  */
 export async function emulatorCommand(
   opts: EmulatorCommandOptions,
@@ -62,9 +72,10 @@ export async function emulatorCommand(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a port number, got "${opts.port}"`);
   const emulator = await startEmulator(options, { port, host: opts.host });
-  const partners = options.partners.map((p) => p.name).join(', ');
+  const partners = options.partners.map((p) => p.name).join(', ') || 'none';
+  const track = options.workspaces.some((w) => (w.rest_api_keys ?? []).length > 0) ? 'on' : 'off';
   write(
-    `Braze emulator listening on ${emulator.url} (partners: ${partners}; admin: ${emulator.url}/_emulator/cohorts)\n`,
+    `Braze emulator listening on ${emulator.url} (partners: ${partners}; /users/track: ${track}; admin: ${emulator.url}/_emulator/cohorts)\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -77,18 +88,20 @@ export async function emulatorCommand(
 async function optionsFromFlags(opts: EmulatorCommandOptions): Promise<EmulatorOptions> {
   const partnerKey = process.env[opts.partnerApiKeyEnv];
   const secret = process.env[opts.dataImportKeyEnv];
-  if (!partnerKey || !secret) {
+  const restKey = process.env[opts.restApiKeyEnv];
+  const cohorts = Boolean(partnerKey && secret);
+  if (!cohorts && (partnerKey || secret || !restKey)) {
     throw new UsageError(
-      `the emulator accepts the keys in $${opts.partnerApiKeyEnv} and $${opts.dataImportKeyEnv}; set both (any values), or pass --options FILE`,
+      `the emulator accepts the partner keys in $${opts.partnerApiKeyEnv} and $${opts.dataImportKeyEnv} (set both, any values) and the REST API key in $${opts.restApiKeyEnv}; set the partner keys, the REST API key or all three, or pass --options FILE`,
     );
   }
   const users = opts.users ? (JSON.parse(await readFile(opts.users, 'utf8')) as SeedUser[]) : [];
   return {
-    partners: [{ name: opts.partner, api_key: partnerKey }],
+    partners: cohorts && partnerKey ? [{ name: opts.partner, api_key: partnerKey }] : [],
     workspaces: [
       {
-        client_secret: secret,
-        partners: [opts.partner],
+        ...(cohorts ? { client_secret: secret, partners: [opts.partner] } : {}),
+        ...(restKey ? { rest_api_keys: [{ key: restKey, permissions: ['users.track'] }] } : {}),
         users,
         all_users_exist: opts.allUsersExist ?? users.length === 0,
       },
