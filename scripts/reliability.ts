@@ -10,7 +10,11 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ScenarioFigures } from '../test/support/reliability-figures.js';
 
-const SUITES = ['test/sync/faults-and-guardrails.test.ts', 'test/cli/crash-safety.test.ts'];
+const SUITES = [
+  'test/sync/faults-and-guardrails.test.ts',
+  'test/sync/transient-faults.test.ts',
+  'test/cli/crash-safety.test.ts',
+];
 const dir = path.resolve('reports/reliability');
 
 rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 import {
   IDENTIFYING_KEYS,
-  MAX_ATTRIBUTE_STRING_LENGTH,
   type AttributesObject,
   type UserAlias,
 } from '../destinations/braze-attribute/wire-types.js';
@@ -21,7 +20,6 @@ export const USERS_TRACK_MESSAGES = {
   badUpdateOnly: "'_update_existing_only' must be a boolean",
   blockedExternalId: 'provided external_id is blacklisted and disallowed',
   blockedAlias: 'provided user_alias is blacklisted and disallowed',
-  longKey: `custom attribute keys are limited to ${MAX_ATTRIBUTE_STRING_LENGTH} characters`,
   badValue: (name: string) => `invalid value for custom attribute '${name}'`,
 } as const;
 
@@ -78,7 +76,6 @@ export function attributesObjectError(
   if (o.user_alias !== undefined && refused('alias', o.user_alias)) return USERS_TRACK_MESSAGES.blockedAlias;
   for (const [name, value] of Object.entries(o)) {
     if (IDENTIFYING_KEYS.includes(name)) continue;
-    if (name.length > MAX_ATTRIBUTE_STRING_LENGTH) return USERS_TRACK_MESSAGES.longKey;
     if (!isValidValue(value)) return USERS_TRACK_MESSAGES.badValue(name);
   }
   return undefined;
@@ -87,7 +84,7 @@ export function attributesObjectError(
 function isValidValue(value: unknown): boolean {
   if (value === null || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value);
-  if (typeof value === 'string') return value.length <= MAX_ATTRIBUTE_STRING_LENGTH;
+  if (typeof value === 'string') return true;
   if (Array.isArray(value)) return value.every(isElement);
   if (typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
@@ -102,7 +99,7 @@ function isValidValue(value: unknown): boolean {
 }
 
 function isElement(value: unknown): boolean {
-  return typeof value === 'string' && value.length <= MAX_ATTRIBUTE_STRING_LENGTH;
+  return typeof value === 'string';
 }
 
 function isAlias(value: unknown): value is UserAlias {

@@ -64,7 +64,7 @@ export const USERS_TRACK_PERMISSION = 'users.track';
 /** Attributes objects one request may carry (api_limits.md); more is rejected whole with 400. */
 export const MAX_ATTRIBUTES_OBJECTS_PER_REQUEST = 75;
 
-/** Longest custom attribute key or string value Braze keeps (255 characters). */
+/** Longest custom attribute key or string value Braze keeps (255 characters); longer ones are truncated. */
 export const MAX_ATTRIBUTE_STRING_LENGTH = 255;
 
 /** Keys of an attributes object that identify the user or set the mode, not attributes. */
