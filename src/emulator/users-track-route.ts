@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   MAX_ATTRIBUTES_OBJECTS_PER_REQUEST,
   USERS_TRACK_PERMISSION,
+  type AttributesObject,
   type UsersTrackObjectError,
   type UsersTrackRequest,
 } from '../destinations/braze-attribute/wire-types.js';
@@ -47,23 +48,19 @@ function answerUsersTrack(
     return fail(403, { message: USERS_TRACK_MESSAGES.accessDenied });
   const options = state.options.users_track ?? {};
   const body = parseJsonObject(raw);
-  const fatal = body
-    ? validateUsersTrack(body, options.max_objects_per_request ?? MAX_ATTRIBUTES_OBJECTS_PER_REQUEST)
-    : validateUsersTrack(null, 0);
+  const fatal = validateUsersTrack(
+    body ?? null,
+    options.max_objects_per_request ?? MAX_ATTRIBUTES_OBJECTS_PER_REQUEST,
+  );
   if (fatal) return fail(400, fatal);
 
   const request = body as UsersTrackRequest;
-  const arrayLimit = options.array_length_limit ?? DEFAULT_ARRAY_LENGTH_LIMIT;
-  const errors: UsersTrackObjectError[] = [];
-  const counts = { applied: 0, created: 0, ignored: 0 };
-  (request.attributes ?? []).forEach((object: unknown, index) => {
-    const type = attributesObjectError(object, (kind, value) => state.faults.rejects(kind, value));
-    if (type !== undefined) errors.push({ type, input_array: 'attributes', index });
-    else
-      counts[
-        workspace.trackAttributes(object as NonNullable<UsersTrackRequest['attributes']>[number], arrayLimit)
-      ]++;
-  });
+  const { errors, counts } = applyObjects(
+    state,
+    workspace,
+    request.attributes ?? [],
+    options.array_length_limit,
+  );
   const processed = (name: 'attributes' | 'events' | 'purchases', n: number | undefined) =>
     n === undefined ? {} : { [`${name}_processed`]: n };
   return {
@@ -85,4 +82,21 @@ function answerUsersTrack(
       rejected: errors.length,
     },
   };
+}
+
+/** Checks and applies each attributes object in order; a refused one becomes an `errors` entry at its index. */
+function applyObjects(
+  state: EmulatorState,
+  workspace: Workspace,
+  objects: readonly unknown[],
+  arrayLimit = DEFAULT_ARRAY_LENGTH_LIMIT,
+): { errors: UsersTrackObjectError[]; counts: Record<'applied' | 'created' | 'ignored', number> } {
+  const errors: UsersTrackObjectError[] = [];
+  const counts = { applied: 0, created: 0, ignored: 0 };
+  objects.forEach((object, index) => {
+    const type = attributesObjectError(object, (kind, value) => state.faults.rejects(kind, value));
+    if (type !== undefined) errors.push({ type, input_array: 'attributes', index });
+    else counts[workspace.trackAttributes(object as AttributesObject, arrayLimit)]++;
+  });
+  return { errors, counts };
 }

@@ -89,23 +89,21 @@ export class Workspace {
    * or `phone` are accepted and ignored: the emulator keeps no such identifiers.
    */
   trackAttributes(object: AttributesObject, arrayLimit: number): 'applied' | 'created' | 'ignored' {
-    const updateOnly = object._update_existing_only;
-    let profile: UserKey | undefined;
-    let created = false;
-    if (object.external_id !== undefined) {
-      profile = this.directory.resolve('user_id', object.external_id);
-      if (profile === undefined && updateOnly !== true) {
-        this.directory.upsert([{ external_id: object.external_id }]);
-        profile = this.directory.resolve('user_id', object.external_id);
-        created = true;
-      }
-    } else if (object.user_alias !== undefined) {
-      profile = this.directory.resolve('alias', object.user_alias);
-      if (profile === undefined && updateOnly === false) {
-        this.directory.upsert([{ aliases: [object.user_alias] }]);
-        profile = this.directory.resolve('alias', object.user_alias);
-        created = true;
-      }
+    const only = object._update_existing_only;
+    const named =
+      object.external_id !== undefined
+        ? { kind: 'user_id' as const, id: object.external_id, creates: only !== true }
+        : object.user_alias !== undefined
+          ? { kind: 'alias' as const, id: object.user_alias, creates: only === false }
+          : undefined;
+    if (!named) return 'ignored';
+    let profile = this.directory.resolve(named.kind, named.id);
+    const created = profile === undefined && named.creates;
+    if (created) {
+      this.directory.upsert([
+        typeof named.id === 'string' ? { external_id: named.id } : { aliases: [named.id] },
+      ]);
+      profile = this.directory.resolve(named.kind, named.id);
     }
     if (profile === undefined) return 'ignored';
     for (const [name, value] of Object.entries(object)) {
