@@ -1,6 +1,6 @@
 import type { SyncConfig } from '../config/types.js';
 import { MAX_IDS_PER_REQUEST } from '../diff/change-statements.js';
-import type { MemberKey, SyncReport } from '../sync/run-sync.js';
+import type { MemberKey, SyncReport } from '../sync/sync-report.js';
 import { parseSkipReasons } from './skip-reasons.js';
 
 /** Version of the `plan --json` document; bumped only for a change that is not an addition. */

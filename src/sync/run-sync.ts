@@ -42,6 +42,7 @@ import { outgoingBatches } from './outgoing-batches.js';
 import { stageSavedPlan } from './saved-plan.js';
 import { sendBatches, type SendSummary } from './send-batches.js';
 import type { SyncEvent, SyncEventHandler } from './sync-events.js';
+import { emptyReport, type MemberKey, type SyncReport } from './sync-report.js';
 
 /** What a run needs from Braze: the client satisfies it, and so can a test double. */
 export interface CohortSink {
@@ -88,37 +89,6 @@ export interface RunSyncOptions {
   limit?: number;
 }
 
-export interface MemberKey {
-  id_type: string;
-  id: string;
-  alias_label: string;
-}
-
-export interface SyncReport {
-  sync: string;
-  run_id: string;
-  status: RunStatus;
-  dry_run: boolean;
-  query_rows: number;
-  skipped_null: number;
-  skipped_duplicate: number;
-  skipped_invalid: number;
-  skip_reasons: string | null;
-  /** Distinct valid members the query returned. */
-  members: number;
-  /** Members the snapshot held before the run. */
-  snapshot_size: number;
-  to_add: number;
-  to_remove: number;
-  added: number;
-  removed: number;
-  failed: number;
-  requests: number;
-  retries: number;
-  error: string | null;
-  samples?: { add: MemberKey[]; remove: MemberKey[] };
-}
-
 /**
  * One run of one sync, in the order of DESIGN.md: lock → audit start →
  * stage the query result → diff against the snapshot → guardrails → send
@@ -153,37 +123,6 @@ function namingSync(error: unknown, sync: SyncConfig, step: string): unknown {
     queryFile: sync.query_file,
     cause: error,
   });
-}
-
-/** A report with every count at zero, for a run that has done nothing yet (or never will). */
-export function emptyReport(
-  sync: string,
-  runId: string,
-  status: RunStatus,
-  dryRun: boolean,
-  error: string | null = null,
-): SyncReport {
-  return {
-    sync,
-    run_id: runId,
-    status,
-    dry_run: dryRun,
-    query_rows: 0,
-    skipped_null: 0,
-    skipped_duplicate: 0,
-    skipped_invalid: 0,
-    skip_reasons: null,
-    members: 0,
-    snapshot_size: 0,
-    to_add: 0,
-    to_remove: 0,
-    added: 0,
-    removed: 0,
-    failed: 0,
-    requests: 0,
-    retries: 0,
-    error,
-  };
 }
 
 class SyncRun {

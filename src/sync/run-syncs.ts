@@ -5,7 +5,8 @@ import { BrazeClients } from '../destinations/braze-clients.js';
 import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
 import { migrateState } from '../state/migrations.js';
-import { runSync, type RunSyncOptions, type SyncReport } from './run-sync.js';
+import { runSync, type RunSyncOptions } from './run-sync.js';
+import type { SyncReport } from './sync-report.js';
 import type { SyncEventHandler } from './sync-events.js';
 
 /** Opens the warehouse, brings the state schema up to date, runs `work`, and closes the warehouse. */

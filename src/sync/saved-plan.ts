@@ -5,6 +5,7 @@ import { PlanRefusedError } from '../errors.js';
 import type { Source } from '../sources/source.js';
 import { SavedPlans } from '../state/saved-plans.js';
 import type { SyncRunRow } from '../state/state-database.js';
+import type { AudienceCounts, ChangeCounts } from './sync-report.js';
 
 export interface SavedPlanContext {
   source: Source;
@@ -17,16 +18,7 @@ export interface SavedPlanContext {
 }
 
 /** The audience counts a saved plan was made from, as the applying run reports them. */
-export interface PlanCounts {
-  query_rows: number;
-  skipped_null: number;
-  skipped_duplicate: number;
-  skipped_invalid: number;
-  skip_reasons: string | null;
-  members: number;
-  to_add: number;
-  to_remove: number;
-}
+export type PlanCounts = AudienceCounts & ChangeCounts;
 
 /**
  * Checks that a plan saved with `plan --save` can be applied exactly — it
