@@ -25,7 +25,7 @@ import {
 } from '../diff/stage-statements.js';
 import { stageSchemaFor, stageTables, type StageTables } from '../diff/stage-tables.js';
 import { limitChangesStatements } from '../diff/limit-statements.js';
-import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
+import { CohortSyncError, SyncLockedError, WarehouseError, errorMessage, retriesOf } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { SendResult } from '../destinations/braze-cohort/braze-cohort-client.js';
 import type { CohortChange, CohortChangesJson } from '../destinations/braze-cohort/wire-types.js';
@@ -463,7 +463,7 @@ class SyncRun {
     const result = await this.env.sink
       .upsertCohort({ id: this.sync.cohort_id, name: this.sync.cohort_name, createdAt: new Date() })
       .catch((error: unknown) => {
-        const retries = (error as { retries?: number }).retries ?? 0;
+        const retries = retriesOf(error);
         this.report.requests += retries + 1;
         this.report.retries += retries;
         throw error;

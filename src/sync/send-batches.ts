@@ -1,4 +1,4 @@
-import { BrazeApiError, errorMessage } from '../errors.js';
+import { BrazeApiError, errorMessage, retriesOf } from '../errors.js';
 import type { SendResult } from '../destinations/braze-cohort/braze-cohort-client.js';
 import type { OutgoingBatch } from './outgoing-batches.js';
 
@@ -57,14 +57,14 @@ export async function sendBatches(options: SendBatchesOptions): Promise<SendSumm
           options.onConfirmed({ ...base, retries });
         },
         (error: unknown) => {
-          const retries = (error as { retries?: number }).retries ?? 0;
+          const retries = retriesOf(error);
           summary.requests += retries + 1;
           summary.retries += retries;
           options.onFailed({ ...base, retries, error: errorMessage(error) });
           consecutiveFailures++;
           const fatal = error instanceof BrazeApiError && !error.retryable;
           if ((fatal || consecutiveFailures >= maxConsecutive) && !summary.stoppedBy)
-            summary.stoppedBy = error as Error;
+            summary.stoppedBy = error instanceof Error ? error : new Error(errorMessage(error));
         },
       )
       .finally(() => inFlight.delete(task));
