@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { CompiledQuery } from 'kysely';
 import type { SyncConfig } from '../config/types.js';
 import {
@@ -35,10 +34,10 @@ import { labellingStatements, type StatementLabels } from '../sources/statement-
 import { RunAudit, type RunProgress } from '../state/run-audit.js';
 import type { RunStatus, RunTrigger } from '../state/state-database.js';
 import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
-import { crashTestPause } from './crash-test-pause.js';
 import { Checkpoints, type PendingBatches, type SendTotals } from './checkpoints.js';
 import { guardrailViolation } from './guardrails.js';
 import { outgoingBatches } from './outgoing-batches.js';
+import type { RunHooks } from './run-hooks.js';
 import { stageSavedPlan } from './saved-plan.js';
 import { sendBatches, type SendSummary } from './send-batches.js';
 import type { SyncEvent, SyncEventHandler } from './sync-events.js';
@@ -54,9 +53,12 @@ export interface SyncEnvironment {
   source: Source;
   /** The state schema. */
   schema: string;
+  /** This run's id (sync_runs.run_id); also names its stage tables. */
+  runId: string;
   sink: CohortSink;
   /** Requests in flight at once. */
   concurrency: number;
+  /** The run's logger: its lines carry the sync and the run id. */
   logger: Logger;
   /** Aborting stops reading new batches; requests in flight finish and confirmed batches are applied. */
   signal?: AbortSignal;
@@ -67,6 +69,8 @@ export interface SyncEnvironment {
    * interpolated secret, which must not reach sync_runs, sync_changes or an alert.
    */
   redact?: (text: string) => string;
+  /** Test hooks (see run-hooks.ts); none in production. */
+  hooks?: RunHooks;
 }
 
 export interface RunSyncOptions {
@@ -126,7 +130,7 @@ function namingSync(error: unknown, sync: SyncConfig, step: string): unknown {
 }
 
 class SyncRun {
-  private readonly runId = randomUUID();
+  private readonly runId: string;
   private readonly tables: StageTables;
   private readonly audit: RunAudit;
   private readonly log: Logger;
@@ -152,9 +156,10 @@ class SyncRun {
     /** Bytes the warehouse reported for this run's jobs so far (BigQuery bills by them). */
     private readonly usage: QueryUsage,
   ) {
+    this.runId = env.runId;
     this.audit = new RunAudit(env.source, env.schema);
     this.tables = stageTables(this.runId, stageSchemaFor(env.source.capabilities, env.schema));
-    this.log = env.logger.child({ sync: sync.name, run: this.runId.slice(0, 8) });
+    this.log = env.logger;
     this.dryRun = options.dryRun ?? false;
     this.report = emptyReport(sync.name, this.runId, 'running', this.dryRun);
   }
@@ -544,7 +549,7 @@ class SyncRun {
       await tx.execute(
         this.audit.updateStatement(this.runId, { ...progress, ...usage }, final !== undefined),
       );
-      await crashTestPause('snapshot_apply');
+      await this.env.hooks?.beforeSnapshotCommit?.();
     });
   }
 
