@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { SqlCapabilities } from '../sources/source.js';
 import { createStageTable, qualified, type StageTables } from './stage-tables.js';
 
@@ -66,47 +66,6 @@ export function changeCountsQuery(input: ChangeInput): CompiledQuery {
     .compile();
 }
 
-/**
- * Records every change of the run in sync_changes as `not_sent`; statuses move as Braze confirms.
- * A saved plan records its changes as `planned` instead (`plan --save`).
- */
-export function recordChangesStatement(
-  input: ChangeInput & { runId: string; status?: 'not_sent' | 'planned' },
-): CompiledQuery {
-  const { db, schema, tables } = input;
-  return db
-    .insertInto(qualified(schema, 'sync_changes'))
-    .columns([
-      'run_id',
-      'sync_name',
-      'op',
-      'id_type',
-      'id',
-      'alias_label',
-      'batch',
-      'status',
-      'error',
-      'created_at',
-    ])
-    .expression(
-      db
-        .selectFrom(qualified(tables.schema, tables.changes))
-        .select([
-          sql.lit(input.runId).as('run_id'),
-          sql.lit(input.syncName).as('sync_name'),
-          'op',
-          'id_type',
-          'id',
-          'alias_label',
-          'batch',
-          sql.lit(input.status ?? 'not_sent').as('status'),
-          sql`CAST(NULL AS ${sql.raw(input.caps.textType)})`.as('error'),
-          sql`CURRENT_TIMESTAMP`.as('created_at'),
-        ]),
-    )
-    .compile();
-}
-
 /** The column order of {@link streamChangesQuery} rows. */
 export const CHANGE_COLUMNS = ['op', 'id_type', 'id', 'alias_label', 'batch'] as const;
 
@@ -130,14 +89,4 @@ export function sampleChangesQuery(
     .orderBy('id')
     .limit(input.limit)
     .compile();
-}
-
-/** `batch BETWEEN a AND b OR …` over merged ranges. */
-export function inBatchRanges(ranges: readonly [number, number][], column = 'batch'): Expression<SqlBool> {
-  const parts = ranges.map(([low, high]) =>
-    low === high
-      ? sql<SqlBool>`${sql.ref(column)} = ${sql.lit(low)}`
-      : sql<SqlBool>`${sql.ref(column)} BETWEEN ${sql.lit(low)} AND ${sql.lit(high)}`,
-  );
-  return sql<SqlBool>`(${sql.join(parts, sql` OR `)})`;
 }

@@ -1,15 +1,8 @@
 import type { CompiledQuery } from 'kysely';
 import type { SyncConfig } from '../config/types.js';
 import {
-  applyConfirmedStatements,
-  clearSnapshotStatement,
-  markChangesStatement,
-} from '../diff/apply-statements.js';
-import { batchRanges } from '../diff/batch-ranges.js';
-import {
   MAX_IDS_PER_REQUEST,
   changeCountsQuery,
-  recordChangesStatement,
   sampleChangesQuery,
   stageChangesStatement,
 } from '../diff/change-statements.js';
@@ -17,7 +10,6 @@ import { resolveIdentifierColumns, unusableIdentifierColumn } from '../diff/iden
 import {
   SKIP_VERDICTS,
   dropTableStatement,
-  snapshotSizeQuery,
   stageCountsQuery,
   stageMembersStatement,
   type Verdict,
@@ -31,7 +23,14 @@ import type { CohortChange, CohortChangesJson } from '../destinations/braze-coho
 import { meteringQueries, type QueryUsage } from '../sources/query-usage.js';
 import type { QueryColumn, Source } from '../sources/source.js';
 import { labellingStatements, type StatementLabels } from '../sources/statement-labels.js';
+import { batchRanges } from '../state/batch-ranges.js';
 import { RunAudit, type RunProgress } from '../state/run-audit.js';
+import {
+  applyConfirmedStatements,
+  clearSnapshotStatement,
+  snapshotSizeQuery,
+} from '../state/snapshot-statements.js';
+import { markChangesStatement, recordChangesStatement } from '../state/sync-changes-statements.js';
 import type { RunStatus, RunTrigger } from '../state/state-database.js';
 import { acquireSyncLock, type SyncLock } from '../state/sync-lock.js';
 import { Checkpoints, type PendingBatches, type SendTotals } from './checkpoints.js';
@@ -271,7 +270,7 @@ class SyncRun {
       ),
     );
     await this.forgetSnapshotOfOtherCohort();
-    const [snapshot] = await source.execute<{ members: number }>(
+    const [snapshot] = await source.execute(
       snapshotSizeQuery({ ...this.sqlInput(''), syncName: this.sync.name }),
     );
     this.report.snapshot_size = this.cohortIdChanged ? 0 : Number(snapshot?.members ?? 0);
@@ -304,7 +303,7 @@ class SyncRun {
   private async stagePlan(planId: string): Promise<void> {
     this.log.info(`applying saved plan ${planId}`);
     await this.forgetSnapshotOfOtherCohort();
-    const [snapshot] = await this.env.source.execute<{ members: number }>(
+    const [snapshot] = await this.env.source.execute(
       snapshotSizeQuery({ ...this.sqlInput(''), syncName: this.sync.name }),
     );
     this.report.snapshot_size = Number(snapshot?.members ?? 0);

@@ -1,5 +1,4 @@
 import type { SyncConfig } from '../config/types.js';
-import { plannedCountQuery, planConflictsQuery, stagePlanStatement } from '../diff/plan-statements.js';
 import type { StageTables } from '../diff/stage-tables.js';
 import { PlanRefusedError } from '../errors.js';
 import type { Source } from '../sources/source.js';
@@ -47,10 +46,7 @@ export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts>
     );
 
   const counts = planCounts(plan);
-  const [stored] = await source.execute<{ changes: number }>(
-    plannedCountQuery({ ...ctx, caps: source.capabilities, db: source.db }),
-  );
-  const planned = Number(stored?.changes ?? 0);
+  const planned = await plans.plannedChanges(planId);
   if (planned !== counts.to_add + counts.to_remove) {
     refuse(
       planned === 0
@@ -65,17 +61,13 @@ export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts>
         `applied +${Number(moved.added)} −${Number(moved.removed)}; ${again}`,
     );
   }
-  const [conflicts] = await source.execute<{ conflicts: number }>(
-    planConflictsQuery({ db: source.db, caps: source.capabilities, schema, planId, syncName: sync.name }),
-  );
-  if (Number(conflicts?.conflicts ?? 0) > 0) {
+  const conflicts = await plans.conflicts(planId, sync.name);
+  if (conflicts > 0) {
     refuse(
-      `${Number(conflicts?.conflicts)} of its changes no longer fit the snapshot (adds of members it holds or removes of members it lacks); ${again}`,
+      `${conflicts} of its changes no longer fit the snapshot (adds of members it holds or removes of members it lacks); ${again}`,
     );
   }
-  await source.execute(
-    stagePlanStatement({ db: source.db, caps: source.capabilities, schema, planId, tables: ctx.tables }),
-  );
+  await plans.stage(planId, ctx.tables);
   return counts;
 }
 

@@ -1,8 +1,6 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { applyConfirmedStatements, markChangesStatement } from '../../src/diff/apply-statements.js';
 import {
   changeCountsQuery,
-  recordChangesStatement,
   stageChangesStatement,
   streamChangesQuery,
 } from '../../src/diff/change-statements.js';
@@ -16,6 +14,8 @@ import {
 import { stageTables } from '../../src/diff/stage-tables.js';
 import type { SqlCapabilities } from '../../src/sources/source.js';
 import { MIGRATIONS } from '../../src/state/migrations.js';
+import { applyConfirmedStatements } from '../../src/state/snapshot-statements.js';
+import { markChangesStatement, recordChangesStatement } from '../../src/state/sync-changes-statements.js';
 
 /** One dialect's compiler and what its pinned file shows beyond the statements every warehouse runs. */
 export interface PinnedDialect {

@@ -1,16 +1,18 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { inBatchRanges } from './change-statements.js';
-import { qualified, type StageTables } from './stage-tables.js';
+import { qualified, type StageTables } from '../diff/stage-tables.js';
+import { inBatchRanges } from './batch-ranges.js';
+import { markChangesStatement } from './sync-changes-statements.js';
+import { stateTables, type CohortSnapshotRow } from './state-database.js';
 
-interface ApplyInput {
-  db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface SnapshotInput {
+  db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a Source's db
+  /** The state schema. */
   schema: string;
-  tables: StageTables;
   syncName: string;
-  runId: string;
-  /** Batches Braze confirmed since the last apply, as merged ranges. */
-  ranges: readonly [number, number][];
 }
+
+/** The snapshot's key columns, named by the bare table name as correlated subqueries reference them. */
+type KeyColumn = 'id_type' | 'id' | 'alias_label';
 
 /**
  * The set-based snapshot update for confirmed batches: one DELETE for the
@@ -19,7 +21,11 @@ interface ApplyInput {
  * never before (invariant 1).
  */
 export function applyConfirmedStatements(
-  input: ApplyInput & {
+  input: SnapshotInput & {
+    tables: StageTables;
+    runId: string;
+    /** Batches Braze confirmed since the last apply, as merged ranges. */
+    ranges: readonly [number, number][];
     removes: boolean;
     adds: boolean;
     /**
@@ -30,25 +36,29 @@ export function applyConfirmedStatements(
     addsMayBeHeld?: boolean;
   },
 ): CompiledQuery[] {
-  const { db, schema, tables, syncName, runId, ranges } = input;
-  const snapshot = qualified(schema, 'cohort_snapshot');
-  const changes = qualified(tables.schema, tables.changes);
+  const { syncName, runId, ranges } = input;
+  const db = stateTables(input.db, input.schema);
+  const changes = `${qualified(input.tables.schema, input.tables.changes)} as c` as const;
+  // The deleted table's columns by its bare name: withSchema would qualify them with the schema as
+  // well, which GoogleSQL does not take in a column reference.
+  const snapshotColumn = <C extends KeyColumn>(column: C) =>
+    sql<CohortSnapshotRow[C]>`${sql.id('cohort_snapshot', column)}`;
   const statements: CompiledQuery[] = [];
   if (input.removes) {
     statements.push(
       db
-        .deleteFrom(snapshot)
+        .deleteFrom('cohort_snapshot')
         .where('sync_name', '=', syncName)
         .where((eb) =>
           eb.exists(
             eb
-              .selectFrom(`${changes} as c`)
+              .selectFrom(changes)
               .select(sql.lit(1).as('one'))
               .where('c.op', '=', 'remove')
               .where(inBatchRanges(ranges, 'c.batch'))
-              .whereRef('c.id_type', '=', 'cohort_snapshot.id_type')
-              .whereRef('c.id', '=', 'cohort_snapshot.id')
-              .whereRef('c.alias_label', '=', 'cohort_snapshot.alias_label'),
+              .where('c.id_type', '=', snapshotColumn('id_type'))
+              .where('c.id', '=', snapshotColumn('id'))
+              .where('c.alias_label', '=', snapshotColumn('alias_label')),
           ),
         )
         .compile(),
@@ -57,17 +67,17 @@ export function applyConfirmedStatements(
   if (input.adds) {
     statements.push(
       db
-        .insertInto(snapshot)
+        .insertInto('cohort_snapshot')
         .columns(['sync_name', 'id_type', 'id', 'alias_label', 'added_at', 'run_id'])
         .expression(
           db
-            .selectFrom(`${changes} as c`)
+            .selectFrom(changes)
             .select([
               sql.lit(syncName).as('sync_name'),
               'c.id_type',
               'c.id',
               'c.alias_label',
-              sql`CURRENT_TIMESTAMP`.as('added_at'),
+              sql<Date>`CURRENT_TIMESTAMP`.as('added_at'),
               sql.lit(runId).as('run_id'),
             ])
             .where('c.op', '=', 'add')
@@ -78,7 +88,7 @@ export function applyConfirmedStatements(
                 eb.not(
                   eb.exists(
                     eb
-                      .selectFrom(`${snapshot} as s`)
+                      .selectFrom('cohort_snapshot as s')
                       .select(sql.lit(1).as('one'))
                       .where('s.sync_name', '=', syncName)
                       .whereRef('s.id_type', '=', 'c.id_type')
@@ -96,26 +106,23 @@ export function applyConfirmedStatements(
   return statements;
 }
 
-/** Sets the status (and error text) of a run's sync_changes rows in the given batches. */
-export function markChangesStatement(
-  input: Omit<ApplyInput, 'tables' | 'syncName'> & { status: 'sent' | 'failed'; error: string | null },
-): CompiledQuery {
-  return input.db
-    .updateTable(qualified(input.schema, 'sync_changes'))
-    .set({ status: input.status, error: input.error })
-    .where('run_id', '=', input.runId)
-    .where(inBatchRanges(input.ranges))
-    .compile();
-}
-
 /**
  * Forgets a sync's snapshot: used when its cohort id changed, because the
  * snapshot describes the old cohort and the new one starts empty in Braze.
  * Always safe: the snapshot then claims less than Braze, never more.
  */
-export function clearSnapshotStatement(input: Pick<ApplyInput, 'db' | 'schema' | 'syncName'>): CompiledQuery {
-  return input.db
-    .deleteFrom(qualified(input.schema, 'cohort_snapshot'))
+export function clearSnapshotStatement(input: SnapshotInput): CompiledQuery {
+  return stateTables(input.db, input.schema)
+    .deleteFrom('cohort_snapshot')
+    .where('sync_name', '=', input.syncName)
+    .compile();
+}
+
+/** Members the snapshot holds for a sync. */
+export function snapshotSizeQuery(input: SnapshotInput): CompiledQuery<{ members: number }> {
+  return stateTables(input.db, input.schema)
+    .selectFrom('cohort_snapshot')
+    .select(sql<number>`COUNT(*)`.as('members'))
     .where('sync_name', '=', input.syncName)
     .compile();
 }
