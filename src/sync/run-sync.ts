@@ -378,11 +378,7 @@ class SyncRun {
   /** The query's columns, with their types when the source can tell (identifier types are then checked). */
   private async queryColumns(): Promise<QueryColumn[]> {
     const { source } = this.env;
-    return this.inWarehouse('reading the query columns', async () =>
-      source.describeColumns
-        ? source.describeColumns(this.sync.query)
-        : (await source.columnsOf(this.sync.query)).map((name) => ({ name, type: '', identifier: true })),
-    );
+    return this.inWarehouse('reading the query columns', () => source.describeColumns(this.sync.query));
   }
 
   private countAudience(rows: { verdict: Verdict; rows: number; identities: number }[]): void {
