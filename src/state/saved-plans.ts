@@ -1,7 +1,8 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { createStageTable, type StageTables } from '../diff/stage-tables.js';
 import type { Source } from '../sources/source.js';
-import { stateTables, type StateDatabase, type StateKysely, type SyncRunRow } from './state-database.js';
+import { snapshotRowsOfMember } from './snapshot-statements.js';
+import { stateTables, type StateKysely, type SyncRunRow } from './state-database.js';
 
 /** A run that changed the snapshot: what makes a saved plan stale. */
 export type SnapshotChange = Pick<SyncRunRow, 'run_id' | 'status' | 'started_at' | 'added' | 'removed'>;
@@ -70,16 +71,7 @@ export class SavedPlans {
    * describes exactly the step from the snapshot to the planned audience.
    */
   async conflicts(planId: string, syncName: string): Promise<number> {
-    const inSnapshot = (eb: ExpressionBuilder<StateDatabase & { c: StateDatabase['sync_changes'] }, 'c'>) =>
-      eb.exists(
-        eb
-          .selectFrom('cohort_snapshot as s')
-          .select(sql.lit(1).as('one'))
-          .where('s.sync_name', '=', syncName)
-          .whereRef('s.id_type', '=', 'c.id_type')
-          .whereRef('s.id', '=', 'c.id')
-          .whereRef('s.alias_label', '=', 'c.alias_label'),
-      );
+    const held = snapshotRowsOfMember(this.db, syncName);
     const [row] = await this.source.execute(
       this.db
         .selectFrom('sync_changes as c')
@@ -88,8 +80,8 @@ export class SavedPlans {
         .where('c.status', '=', 'planned')
         .where((eb) =>
           eb.or([
-            eb.and([eb('c.op', '=', 'add'), inSnapshot(eb)]),
-            eb.and([eb('c.op', '=', 'remove'), eb.not(inSnapshot(eb))]),
+            eb.and([eb('c.op', '=', 'add'), eb.exists(held)]),
+            eb.and([eb('c.op', '=', 'remove'), eb.not(eb.exists(held))]),
           ]),
         )
         .compile(),

@@ -1,8 +1,9 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { qualified, type StageTables } from '../diff/stage-tables.js';
+import { qualified, type ChangesStageRow, type IdType, type StageTables } from '../diff/stage-tables.js';
 import { inBatchRanges } from './batch-ranges.js';
+import { matchesChanges } from './matches-changes.js';
 import { markChangesStatement } from './sync-changes-statements.js';
-import { stateTables, type CohortSnapshotRow } from './state-database.js';
+import { stateTables, type CohortSnapshotRow, type StateKysely } from './state-database.js';
 
 interface SnapshotInput {
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a Source's db
@@ -34,9 +35,12 @@ export function applyConfirmedStatements(
      * diff is a member the snapshot lacks, and the check would cost a lookup per add.
      */
     addsMayBeHeld?: boolean;
+    /** Changes of those batches that the destination rejected: they stay out of the snapshot. */
+    rejected?: readonly ChangesStageRow[];
   },
 ): CompiledQuery[] {
   const { syncName, runId, ranges } = input;
+  const rejected = input.rejected ?? [];
   const db = stateTables(input.db, input.schema);
   const changes = `${qualified(input.tables.schema, input.tables.changes)} as c` as const;
   // The deleted table's columns by its bare name: withSchema would qualify them with the schema as
@@ -56,6 +60,9 @@ export function applyConfirmedStatements(
               .select(sql.lit(1).as('one'))
               .where('c.op', '=', 'remove')
               .where(inBatchRanges(ranges, 'c.batch'))
+              .$if(rejected.length > 0, (select) =>
+                select.where((eb) => eb.not(matchesChanges(rejected, 'c'))),
+              )
               .where('c.id_type', '=', snapshotColumn('id_type'))
               .where('c.id', '=', snapshotColumn('id'))
               .where('c.alias_label', '=', snapshotColumn('alias_label')),
@@ -82,21 +89,10 @@ export function applyConfirmedStatements(
             ])
             .where('c.op', '=', 'add')
             .where(inBatchRanges(ranges, 'c.batch'))
+            .$if(rejected.length > 0, (select) => select.where((eb) => eb.not(matchesChanges(rejected, 'c'))))
             // One row per member, so the snapshot's size stays the cohort's size.
             .$if(input.addsMayBeHeld === true, (select) =>
-              select.where((eb) =>
-                eb.not(
-                  eb.exists(
-                    eb
-                      .selectFrom('cohort_snapshot as s')
-                      .select(sql.lit(1).as('one'))
-                      .where('s.sync_name', '=', syncName)
-                      .whereRef('s.id_type', '=', 'c.id_type')
-                      .whereRef('s.id', '=', 'c.id')
-                      .whereRef('s.alias_label', '=', 'c.alias_label'),
-                  ),
-                ),
-              ),
+              select.where((eb) => eb.not(eb.exists(snapshotRowsOfMember(db, syncName)))),
             ),
         )
         .compile(),
@@ -104,6 +100,20 @@ export function applyConfirmedStatements(
   }
   statements.push(markChangesStatement({ ...input, status: 'sent', error: null }));
   return statements;
+}
+
+/**
+ * The snapshot rows of a sync for the member of the enclosing query's row `c` (a change), for a
+ * correlated `EXISTS`: whether the snapshot holds that member.
+ */
+export function snapshotRowsOfMember(db: StateKysely, syncName: string) {
+  return db
+    .selectFrom('cohort_snapshot as s')
+    .select(sql.lit(1).as('one'))
+    .where('s.sync_name', '=', syncName)
+    .where('s.id_type', '=', sql.ref<IdType>('c.id_type'))
+    .where('s.id', '=', sql.ref<string>('c.id'))
+    .where('s.alias_label', '=', sql.ref<string>('c.alias_label'));
 }
 
 /**

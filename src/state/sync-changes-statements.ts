@@ -1,7 +1,8 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { qualified, type StageTables } from '../diff/stage-tables.js';
+import { qualified, type ChangesStageRow, type StageTables } from '../diff/stage-tables.js';
 import type { SqlCapabilities } from '../sources/source.js';
 import { inBatchRanges } from './batch-ranges.js';
+import { matchesChanges } from './matches-changes.js';
 import { stateTables, type ChangeStatus } from './state-database.js';
 
 /**
@@ -52,20 +53,23 @@ export function recordChangesStatement(input: {
     .compile();
 }
 
-/** Sets the status (and error text) of a run's sync_changes rows in the given batches. */
+/** Sets the status (and error text) of a run's sync_changes rows in the given batches, or of `only` these changes of them. */
 export function markChangesStatement(input: {
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a Source's db
   /** The state schema. */
   schema: string;
   runId: string;
   ranges: readonly [number, number][];
+  only?: readonly ChangesStageRow[];
   status: 'sent' | 'failed';
   error: string | null;
 }): CompiledQuery {
+  const { only } = input;
   return stateTables(input.db, input.schema)
     .updateTable('sync_changes')
     .set({ status: input.status, error: input.error })
     .where('run_id', '=', input.runId)
     .where(inBatchRanges(input.ranges))
+    .$if(only !== undefined, (update) => update.where(matchesChanges(only ?? [])))
     .compile();
 }

@@ -1,20 +1,8 @@
-import type { SyncConfig } from '../config/types.js';
-import type { StageTables } from '../diff/stage-tables.js';
 import { PlanRefusedError } from '../errors.js';
-import type { Source } from '../sources/source.js';
 import { SavedPlans } from '../state/saved-plans.js';
 import type { SyncRunRow } from '../state/state-database.js';
+import type { RunContext } from './run-context.js';
 import type { AudienceCounts, ChangeCounts } from './sync-report.js';
-
-export interface SavedPlanContext {
-  source: Source;
-  schema: string;
-  sync: SyncConfig;
-  tables: StageTables;
-  /** The run applying the plan. */
-  runId: string;
-  planId: string;
-}
 
 /** The audience counts a saved plan was made from, as the applying run reports them. */
 export type PlanCounts = AudienceCounts & ChangeCounts;
@@ -26,12 +14,12 @@ export type PlanCounts = AudienceCounts & ChangeCounts;
  * numbers included, as this run's changes table. Refuses with the reason
  * and what to do otherwise; nothing is sent then.
  */
-export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts> {
-  const { source, schema, sync, planId } = ctx;
+export async function stageSavedPlan(run: RunContext, planId: string): Promise<PlanCounts> {
+  const { sync } = run;
   const refuse = (reason: string): never => {
     throw new PlanRefusedError(planId, reason);
   };
-  const plans = new SavedPlans(source, schema);
+  const plans = new SavedPlans(run.source, run.env.schema);
   const plan = await plans.find(planId);
   const again = `make a new one with: cohort-sync plan --sync ${sync.name} --save`;
   if (!plan) return refuse(`there is no run with this id in sync_runs; ${again}`);
@@ -54,7 +42,7 @@ export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts>
         : `only ${planned} of its ${counts.to_add + counts.to_remove} changes are still in sync_changes (kept state.retention_days days); ${again}`,
     );
   }
-  const moved = await plans.snapshotChangedSince(sync.name, planId, ctx.runId);
+  const moved = await plans.snapshotChangedSince(sync.name, planId, run.runId);
   if (moved) {
     refuse(
       `the snapshot moved since the plan was made: run ${moved.run_id} (${moved.status}, started ${new Date(moved.started_at).toISOString()}) ` +
@@ -67,7 +55,7 @@ export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts>
       `${conflicts} of its changes no longer fit the snapshot (adds of members it holds or removes of members it lacks); ${again}`,
     );
   }
-  await plans.stage(planId, ctx.tables);
+  await plans.stage(planId, run.tables);
   return counts;
 }
 

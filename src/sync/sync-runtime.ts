@@ -1,27 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, SyncConfig } from '../config/types.js';
 import { BrazeClients } from '../destinations/braze-clients.js';
-import type { RequestLimits } from '../destinations/http/limit-requests.js';
+import { cohortPacing } from '../destinations/braze-cohort/cohort-destination.js';
 import { Redactor, type Logger } from '../log/logger.js';
 import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
 import { migrateState } from '../state/migrations.js';
 import { deleteOldChanges } from '../state/retention.js';
 import type { RunHooks } from './run-hooks.js';
-import { runSync, type RunSyncOptions } from './run-sync.js';
+import { runSync } from './run-sync.js';
 import { SharedWarehouse, type WarehouseHealth } from './shared-warehouse.js';
+import type { RunSyncOptions } from './sync-environment.js';
 import type { SyncEventHandler } from './sync-events.js';
 import type { SyncReport } from './sync-report.js';
 
-/** The shared Braze budget of a daemon when a target sets none: 72,000 requests an hour, 16 in flight. */
-export const DAEMON_DEFAULT_LIMITS: Required<RequestLimits> = { requestsPerSecond: 20, maxInFlight: 16 };
-
 export interface SyncRuntimeOptions {
   /**
-   * `command` (`run`, `plan`): the warehouse stays open until {@link SyncRuntime.close}, and a Braze
-   * target without limits is unthrottled (one run is bounded by its `concurrency`). `daemon`: a
-   * warehouse exclusive to one process is closed between runs, and targets without limits share
-   * {@link DAEMON_DEFAULT_LIMITS}.
+   * `command` (`run`, `plan`): the warehouse stays open until {@link SyncRuntime.close}. `daemon`: a
+   * warehouse exclusive to one process is closed between runs. Either way, a Braze target without
+   * limits gets the destination's pacing for that kind of process (cohortPacing).
    */
   process: 'command' | 'daemon';
   /** Stops every run (requests in flight finish, confirmed batches are applied) and cancels retry waits. */
@@ -57,7 +54,7 @@ export class SyncRuntime {
     });
     this.clients = new BrazeClients(config.braze_targets, {
       signal: options.signal,
-      defaults: options.process === 'daemon' ? DAEMON_DEFAULT_LIMITS : undefined,
+      defaults: cohortPacing(options.process),
     });
     this.redactor = new Redactor(config.secrets);
   }
@@ -66,7 +63,6 @@ export class SyncRuntime {
   run(sync: SyncConfig, request: RunRequest): Promise<SyncReport> {
     const runId = randomUUID();
     const logger = request.logger.child({ sync: sync.name, run: runId.slice(0, 8) });
-    const braze = this.config.braze_targets[sync.braze_target] ?? this.config.braze;
     return this.warehouse.use((source) =>
       runSync(
         {
@@ -74,8 +70,7 @@ export class SyncRuntime {
           schema: this.config.state.schema,
           runId,
           // The client's retry warnings are lines of the run, with its sync and run id.
-          sink: this.clients.clientFor(sync.braze_target, logger),
-          concurrency: braze.concurrency,
+          destination: this.clients.destinationFor(sync, logger),
           logger,
           signal: this.options.signal,
           onEvent: request.onEvent,

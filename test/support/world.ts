@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/types.js';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { Redactor, TextLogger, type Logger } from '../../src/log/logger.js';
 import type { Row } from '../../src/sources/source.js';
-import type { RunSyncOptions } from '../../src/sync/run-sync.js';
+import type { RunSyncOptions } from '../../src/sync/sync-environment.js';
 import type { SyncReport } from '../../src/sync/sync-report.js';
 import type { SyncEventHandler } from '../../src/sync/sync-events.js';
 import { runSyncs, withWarehouse } from '../../src/sync/run-syncs.js';
