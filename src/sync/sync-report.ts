@@ -57,7 +57,7 @@ export const NO_AUDIENCE: Readonly<AudienceCounts> = {
 };
 
 /** Delivery counts of a run that has sent nothing. */
-export const NOTHING_DELIVERED: Readonly<DeliveryCounts> = {
+const NOTHING_DELIVERED: Readonly<DeliveryCounts> = {
   added: 0,
   removed: 0,
   failed: 0,
