@@ -120,6 +120,8 @@ export class BrazeApiError extends CohortSyncError {
   readonly endpoint: string;
   /** Milliseconds Braze asked us to wait (Retry-After / X-RateLimit-Reset). */
   readonly retryAfterMs: number | undefined;
+  /** Attempts after the first that the request spent before it failed for good; 0 until the retry policy gives up. */
+  retries: number;
 
   constructor(
     message: string,
@@ -129,6 +131,7 @@ export class BrazeApiError extends CohortSyncError {
       status?: number;
       retryable: boolean;
       retryAfterMs?: number;
+      retries?: number;
       cause?: unknown;
     },
   ) {
@@ -136,7 +139,19 @@ export class BrazeApiError extends CohortSyncError {
     this.status = options.status;
     this.endpoint = options.endpoint;
     this.retryAfterMs = options.retryAfterMs;
+    this.retries = options.retries ?? 0;
   }
+
+  /** Records the retries spent before this error ended the request, and returns the error to throw. */
+  afterRetries(retries: number): this {
+    this.retries = retries;
+    return this;
+  }
+}
+
+/** The retries a failed request spent before it gave up: 0 for anything but a {@link BrazeApiError}. */
+export function retriesOf(error: unknown): number {
+  return error instanceof BrazeApiError ? error.retries : 0;
 }
 
 /** Turns anything thrown into a one-line message safe to show a user. */

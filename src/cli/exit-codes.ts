@@ -1,4 +1,4 @@
-import type { SyncReport } from '../sync/run-sync.js';
+import type { SyncReport } from '../sync/sync-report.js';
 
 /** Process exit codes: a public contract that scripts rely on. */
 export const EXIT = {

@@ -1,4 +1,4 @@
-import type { SyncReport } from '../sync/run-sync.js';
+import type { SyncReport } from '../sync/sync-report.js';
 
 /** One line per sync run, for `run` output in scripts and logs. */
 export function summaryLine(report: SyncReport): string {

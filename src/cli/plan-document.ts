@@ -1,6 +1,6 @@
 import type { SyncConfig } from '../config/types.js';
-import { MAX_IDS_PER_REQUEST } from '../diff/change-statements.js';
-import type { MemberKey, SyncReport } from '../sync/run-sync.js';
+import { MAX_IDENTIFIERS_PER_REQUEST } from '../destinations/braze-cohort/wire-types.js';
+import type { MemberKey, SyncReport } from '../sync/sync-report.js';
 import { parseSkipReasons } from './skip-reasons.js';
 
 /** Version of the `plan --json` document; bumped only for a change that is not an addition. */
@@ -93,7 +93,7 @@ export function toSyncPlan(report: SyncReport, sync: SyncConfig, planId: string 
       },
     },
     changes: { add: report.to_add, remove: report.to_remove },
-    braze: { requests: Math.ceil(changes / MAX_IDS_PER_REQUEST), data_points: changes },
+    braze: { requests: Math.ceil(changes / MAX_IDENTIFIERS_PER_REQUEST), data_points: changes },
     guardrail: {
       would_stop: verdict === 'guardrail',
       reason: verdict === 'guardrail' ? (report.error?.replace(/^guardrail: /, '') ?? null) : null,

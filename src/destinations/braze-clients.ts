@@ -1,7 +1,9 @@
-import type { BrazeConfig } from '../config/types.js';
+import type { BrazeConfig, SyncConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { BrazeClient } from './braze-cohort/braze-cohort-client.js';
+import { CohortDestination } from './braze-cohort/cohort-destination.js';
 import { createBrazeClient } from './braze-cohort/create-braze-cohort-client.js';
+import type { Destination } from './destination.js';
 import { EndpointPools } from './http/endpoint-pools.js';
 import type { RequestLimits } from './http/limit-requests.js';
 
@@ -32,13 +34,22 @@ export class BrazeClients {
    * cheap: the pool is the endpoint's, so one per run is fine.
    */
   clientFor(target: string, logger: Logger): BrazeClient {
-    const braze = this.targets[target];
-    if (!braze) throw new Error(`unknown Braze target "${target}"`);
+    const braze = this.target(target);
     return createBrazeClient(braze, {
       logger,
       signal: this.options.signal,
       dispatcher: this.pools.dispatcherFor(braze.rest_endpoint),
     });
+  }
+
+  /**
+   * The destination a run of `sync` delivers through, on the sync's target: the one place that picks a
+   * destination for a sync. Its client's retry warnings go to `logger`.
+   */
+  destinationFor(sync: SyncConfig, logger: Logger): Destination {
+    const client = this.clientFor(sync.braze_target, logger);
+    const target = { id: sync.cohort_id, name: sync.cohort_name };
+    return new CohortDestination(client, target, this.target(sync.braze_target).concurrency);
   }
 
   /** The limits in force for a target's endpoint. */
@@ -49,6 +60,12 @@ export class BrazeClients {
 
   async close(): Promise<void> {
     await this.pools.close();
+  }
+
+  private target(name: string): BrazeConfig {
+    const braze = this.targets[name];
+    if (!braze) throw new Error(`unknown Braze target "${name}"`);
+    return braze;
   }
 }
 

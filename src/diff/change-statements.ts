@@ -1,9 +1,6 @@
-import { sql, type CompiledQuery, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { SqlCapabilities } from '../sources/source.js';
-import { createStageTable, qualified, type StageTables } from './stage-tables.js';
-
-/** Braze accepts at most this many identifiers in one request. */
-export const MAX_IDS_PER_REQUEST = 1000;
+import { createStageTable, qualified, type MemberChange, type StageTables } from './stage-tables.js';
 
 interface ChangeInput {
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -16,8 +13,8 @@ interface ChangeInput {
 /**
  * CREATE TABLE … AS the run's changes: valid members not in the snapshot
  * (add) and snapshot members no longer in the result (remove), numbered
- * into batches of {@link MAX_IDS_PER_REQUEST}. A batch may mix adds and
- * removes: they are different users, and one request carries both.
+ * into batches of `batchSize` (the destination's batch limit). A batch may
+ * mix adds and removes: they are different users, and one request carries both.
  *
  * Members with an unconfirmed change in `unresolvedRuns` are in an unknown
  * state in Braze (the request may have been applied without an answer), so
@@ -28,14 +25,15 @@ interface ChangeInput {
  */
 export function stageChangesStatement(
   input: ChangeInput & {
-    batchSize?: number;
+    /** Changes per batch: the destination's batch limit. */
+    batchSize: number;
     /** Diff against nothing (the cohort id changed). */ emptySnapshot?: boolean;
     /** Earlier runs whose unconfirmed changes are re-sent (RunAudit.unresolvedRuns). */
     unresolvedRuns?: readonly string[];
   },
 ): CompiledQuery {
   const { db, caps, schema, tables } = input;
-  const batchSize = input.batchSize ?? MAX_IDS_PER_REQUEST;
+  const { batchSize } = input;
   const members = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(tables.schema, tables.members))} WHERE verdict = 'valid'`;
   const snapshot = sql`SELECT id_type, id, alias_label FROM ${sql.table(qualified(schema, 'cohort_snapshot'))} WHERE sync_name = ${input.syncName}${input.emptySnapshot ? sql` AND 1 = 0` : sql``}`;
   const except = sql.raw(caps.exceptKeyword);
@@ -66,47 +64,6 @@ export function changeCountsQuery(input: ChangeInput): CompiledQuery {
     .compile();
 }
 
-/**
- * Records every change of the run in sync_changes as `not_sent`; statuses move as Braze confirms.
- * A saved plan records its changes as `planned` instead (`plan --save`).
- */
-export function recordChangesStatement(
-  input: ChangeInput & { runId: string; status?: 'not_sent' | 'planned' },
-): CompiledQuery {
-  const { db, schema, tables } = input;
-  return db
-    .insertInto(qualified(schema, 'sync_changes'))
-    .columns([
-      'run_id',
-      'sync_name',
-      'op',
-      'id_type',
-      'id',
-      'alias_label',
-      'batch',
-      'status',
-      'error',
-      'created_at',
-    ])
-    .expression(
-      db
-        .selectFrom(qualified(tables.schema, tables.changes))
-        .select([
-          sql.lit(input.runId).as('run_id'),
-          sql.lit(input.syncName).as('sync_name'),
-          'op',
-          'id_type',
-          'id',
-          'alias_label',
-          'batch',
-          sql.lit(input.status ?? 'not_sent').as('status'),
-          sql`CAST(NULL AS ${sql.raw(input.caps.textType)})`.as('error'),
-          sql`CURRENT_TIMESTAMP`.as('created_at'),
-        ]),
-    )
-    .compile();
-}
-
 /** The column order of {@link streamChangesQuery} rows. */
 export const CHANGE_COLUMNS = ['op', 'id_type', 'id', 'alias_label', 'batch'] as const;
 
@@ -116,6 +73,15 @@ export function streamChangesQuery(input: ChangeInput): CompiledQuery {
     .selectFrom(qualified(input.tables.schema, input.tables.changes))
     .select([...CHANGE_COLUMNS])
     .orderBy('batch')
+    .compile();
+}
+
+/** The changes of one batch, for a destination that needs them one by one. */
+export function batchChangesQuery(input: ChangeInput & { batch: number }): CompiledQuery<MemberChange> {
+  return input.db
+    .selectFrom(qualified(input.tables.schema, input.tables.changes))
+    .select(['op', 'id_type', 'id', 'alias_label'])
+    .where('batch', '=', input.batch)
     .compile();
 }
 
@@ -130,14 +96,4 @@ export function sampleChangesQuery(
     .orderBy('id')
     .limit(input.limit)
     .compile();
-}
-
-/** `batch BETWEEN a AND b OR …` over merged ranges. */
-export function inBatchRanges(ranges: readonly [number, number][], column = 'batch'): Expression<SqlBool> {
-  const parts = ranges.map(([low, high]) =>
-    low === high
-      ? sql<SqlBool>`${sql.ref(column)} = ${sql.lit(low)}`
-      : sql<SqlBool>`${sql.ref(column)} BETWEEN ${sql.lit(low)} AND ${sql.lit(high)}`,
-  );
-  return sql<SqlBool>`(${sql.join(parts, sql` OR `)})`;
 }

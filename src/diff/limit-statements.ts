@@ -1,6 +1,5 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { SqlCapabilities } from '../sources/source.js';
-import { MAX_IDS_PER_REQUEST } from './change-statements.js';
 import { createStageTable, qualified, type StageTables } from './stage-tables.js';
 
 interface LimitInput {
@@ -9,6 +8,8 @@ interface LimitInput {
   tables: StageTables;
   /** Keep at most this many changes. */
   limit: number;
+  /** Changes per batch: the destination's batch limit. */
+  batchSize: number;
 }
 
 /**
@@ -22,7 +23,7 @@ export function limitChangesStatements(input: LimitInput): CompiledQuery[] {
   const changes = sql.table(qualified(tables.schema, tables.changes));
   const limited = sql.table(qualified(tables.schema, tables.limited));
   const first = sql`SELECT op, id_type, id, alias_label,
-  CAST(FLOOR((rn - 1) / ${sql.lit(MAX_IDS_PER_REQUEST)}) AS ${sql.raw(caps.integerType)}) AS batch
+  CAST(FLOOR((rn - 1) / ${sql.lit(input.batchSize)}) AS ${sql.raw(caps.integerType)}) AS batch
 FROM (
   SELECT op, id_type, id, alias_label, ROW_NUMBER() OVER (ORDER BY batch, op, id_type, id, alias_label) AS rn
   FROM ${changes}

@@ -77,15 +77,6 @@ export function stageCountsQuery(input: StageInput): CompiledQuery {
     .compile();
 }
 
-/** Members the snapshot holds for a sync. */
-export function snapshotSizeQuery(input: Omit<StageInput, 'table'> & { syncName: string }): CompiledQuery {
-  return input.db
-    .selectFrom(qualified(input.schema, 'cohort_snapshot'))
-    .select(sql`COUNT(*)`.as('members'))
-    .where('sync_name', '=', input.syncName)
-    .compile();
-}
-
 export function dropTableStatement(input: StageInput): CompiledQuery {
   return input.db.schema.dropTable(qualified(input.schema, input.table)).ifExists().compile();
 }

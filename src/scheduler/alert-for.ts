@@ -1,4 +1,4 @@
-import type { SyncReport } from '../sync/run-sync.js';
+import type { SyncReport } from '../sync/sync-report.js';
 
 /** What the last run that counted said about a sync. */
 export type SyncHealth = 'ok' | 'failing' | 'aborted';

@@ -1,25 +1,17 @@
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Config, SyncConfig } from '../config/types.js';
 import { UsageError, errorMessage } from '../errors.js';
-import { Redactor, type LogFields, type Logger } from '../log/logger.js';
-import { BrazeClients } from '../destinations/braze-clients.js';
-import type { RequestLimits } from '../destinations/http/limit-requests.js';
-import { createSource } from '../sources/create-source.js';
-import type { Source } from '../sources/source.js';
-import { migrateState } from '../state/migrations.js';
-import { deleteOldChanges } from '../state/retention.js';
-import { emptyReport, runSync, type SyncReport } from '../sync/run-sync.js';
+import { Redactor, type Logger } from '../log/logger.js';
 import { selectSyncs } from '../sync/run-syncs.js';
+import { isHeldElsewhere } from '../sync/shared-warehouse.js';
+import { SyncRuntime } from '../sync/sync-runtime.js';
+import { emptyReport } from '../sync/sync-report.js';
 import type { SyncEvent, SyncEventHandler } from '../sync/sync-events.js';
 import { DaemonMetrics } from './daemon-metrics.js';
 import { startHealthServer, type HealthReport, type RunningHealthServer } from './health-server.js';
 import { postWebhook } from './post-webhook.js';
 import { RunAlerts } from './run-alerts.js';
-import { SharedWarehouse, isHeldElsewhere } from './shared-warehouse.js';
 import { SyncScheduler } from './sync-scheduler.js';
-
-/** The shared Braze budget of a daemon when a target sets none: 72,000 requests an hour, 16 in flight. */
-export const DAEMON_DEFAULT_LIMITS: Required<RequestLimits> = { requestsPerSecond: 20, maxInFlight: 16 };
 
 /** When sync_changes retention runs (besides once at start): daily, 03:17 UTC. */
 const RETENTION_SCHEDULE = '17 3 * * *';
@@ -69,8 +61,7 @@ export class Daemon {
     private readonly config: Config,
     private readonly syncs: readonly SyncConfig[],
     private readonly options: DaemonOptions,
-    private readonly warehouse: SharedWarehouse,
-    private readonly clients: BrazeClients,
+    private readonly runtime: SyncRuntime,
     readonly metrics: DaemonMetrics,
     private readonly alerts: RunAlerts | undefined,
   ) {
@@ -100,8 +91,7 @@ export class Daemon {
       config,
       syncs,
       options,
-      new SharedWarehouse(() => openWarehouse(config)),
-      new BrazeClients(config.braze_targets, { defaults: DAEMON_DEFAULT_LIMITS, signal: abort.signal }),
+      new SyncRuntime(config, { process: 'daemon', signal: abort.signal }),
       new DaemonMetrics(syncs.map((s) => s.name)),
       config.notifications
         ? new RunAlerts(
@@ -133,7 +123,7 @@ export class Daemon {
 
   /** /healthz: the scheduler runs and the warehouse answers. A failing sync is an alert, not ill health. */
   async health(): Promise<HealthReport> {
-    const warehouse = await this.warehouse.health();
+    const warehouse = await this.runtime.warehouseHealth();
     const next = new Map(this.scheduler.scheduled.map((s) => [s.sync, s]));
     return {
       ok: this.stopping === undefined && warehouse.ok,
@@ -161,10 +151,10 @@ export class Daemon {
   private async begin(runnable: readonly SyncConfig[]): Promise<void> {
     const { logger } = this.options;
     try {
-      await this.warehouse.use(() => Promise.resolve()); // fail fast on a bad warehouse; migrates the state schema
+      await this.runtime.connect(); // fail fast on a bad warehouse; migrates the state schema
     } catch (error) {
       if (!isHeldElsewhere(error)) {
-        await this.clients.close();
+        await this.runtime.close();
         throw error;
       }
       logger.warn(`${errorMessage(error)}; runs will try again on their schedule`);
@@ -179,12 +169,8 @@ export class Daemon {
     await this.scheduler.start();
     await this.retentionTask.start();
     for (const s of this.scheduler.scheduled) {
-      logger.info(
-        `scheduled "${s.schedule}" (${s.timezone}); next run ${s.nextRun?.toISOString() ?? 'never'}`,
-        {
-          sync: s.sync,
-        },
-      );
+      const next = s.nextRun?.toISOString() ?? 'never';
+      logger.info(`scheduled "${s.schedule}" (${s.timezone}); next run ${next}`, { sync: s.sync });
     }
     logger.info(
       `daemon started with ${runnable.length} sync(s); SIGTERM or SIGINT stops it, config changes need a restart`,
@@ -214,46 +200,24 @@ export class Daemon {
       this.emit(event);
     };
     try {
-      await this.warehouse.use((source) =>
-        runSync(
-          {
-            source,
-            schema: this.config.state.schema,
-            // Retry warnings come from the client: give them the run's sync and run id too.
-            sink: this.clients.clientFor(
-              sync.braze_target,
-              delegatingLogger(() => runLog),
-            ),
-            concurrency:
-              this.config.braze_targets[sync.braze_target]?.concurrency ?? this.config.braze.concurrency,
-            logger: this.options.logger,
-            signal: this.abort.signal,
-            onEvent,
-            redact: (text) => this.redactor.redact(text),
-          },
-          sync,
-          { trigger: 'schedule' },
-        ),
-      );
+      await this.runtime.run(sync, { trigger: 'schedule', logger: this.options.logger, onEvent });
     } catch (error) {
       // The run could not start (warehouse unreachable or held by another process) or its audit write failed.
       const skipped = isHeldElsewhere(error);
       const message = this.redactor.redact(errorMessage(error));
       if (skipped) runLog.warn(`tick skipped: ${message}`);
       else runLog.error(`run failed: ${message}`);
-      this.emit({
-        type: 'run_finished',
-        report: unrecordedReport(sync, runId, skipped ? 'skipped' : 'failed', message),
-      });
+      // A report for a run the warehouse could not record, so metrics and alerts still hear of it.
+      const status = skipped ? 'skipped' : 'failed';
+      const report = emptyReport(sync.name, runId ?? 'unrecorded', status, false, message);
+      this.emit({ type: 'run_finished', report });
     }
   }
 
   private async retention(): Promise<void> {
     const days = this.config.state.retention_days;
     try {
-      const rows = await this.warehouse.use((source) =>
-        deleteOldChanges(source, this.config.state.schema, days),
-      );
+      const rows = await this.runtime.deleteOldChanges();
       this.metrics.retentionDeleted(rows);
       this.lastRetention = { at: new Date().toISOString(), deleted: rows };
       this.options.logger.info(`retention: deleted ${rows} sync_changes row(s) older than ${days} days`, {
@@ -277,10 +241,7 @@ export class Daemon {
     this.abort.abort();
     const finished = await within(Promise.allSettled([...this.inFlight]), timeoutMs);
     await this.alerts?.flush();
-    if (finished) {
-      await this.clients.close();
-      await this.warehouse.close();
-    }
+    if (finished) await this.runtime.close();
     await this.server?.close();
     if (finished) logger.info('stopped');
     else
@@ -314,38 +275,6 @@ export class Daemon {
       finished_at: new Date().toISOString(),
       error: report.error,
     });
-  };
-}
-
-/** Opens the warehouse and brings the state schema up to date. */
-async function openWarehouse(config: Config): Promise<Source> {
-  const source = await createSource(config.warehouse);
-  try {
-    await migrateState(source, config.state.schema);
-    return source;
-  } catch (error) {
-    await source.close();
-    throw error;
-  }
-}
-
-/** A report for a run the warehouse could not record, so metrics and alerts still hear of it. */
-function unrecordedReport(
-  sync: SyncConfig,
-  runId: string | undefined,
-  status: 'skipped' | 'failed',
-  error: string,
-): SyncReport {
-  return emptyReport(sync.name, runId ?? 'unrecorded', status, false, error);
-}
-
-/** A logger that forwards to whichever logger `current` returns at the time of each line. */
-function delegatingLogger(current: () => Logger): Logger {
-  return {
-    info: (message: string, fields?: LogFields) => current().info(message, fields),
-    warn: (message: string, fields?: LogFields) => current().warn(message, fields),
-    error: (message: string, fields?: LogFields) => current().error(message, fields),
-    child: (fields: LogFields) => current().child(fields),
   };
 }
 

@@ -129,13 +129,8 @@ export interface Source extends StatementRunner {
    * Never holds the whole result in memory.
    */
   stream(query: CompiledQuery, options?: { chunkRows?: number }): AsyncIterable<unknown[][]>;
-  /** The column names a SELECT statement returns, without running it to completion. */
-  columnsOf(selectSql: string): Promise<string[]>;
-  /**
-   * The columns a SELECT statement returns with their types, without running it to completion. Optional:
-   * a source without it gets no type check, and every identifier column is cast to text as it is.
-   */
-  describeColumns?(selectSql: string): Promise<QueryColumn[]>;
+  /** The columns a SELECT statement returns, with their types, without running it to completion. */
+  describeColumns(selectSql: string): Promise<QueryColumn[]>;
   /** A dedicated connection. Sources whose locking is `advisory` implement it; others need not. */
   openSession?(): Promise<SourceSession>;
   /** Runs `work` in one transaction: all of it commits, or none. */

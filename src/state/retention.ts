@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Source } from '../sources/source.js';
-import type { StateDatabase } from './state-database.js';
+import { stateTables } from './state-database.js';
 
 const DAY_MS = 86_400_000;
 
@@ -15,24 +15,18 @@ export async function deleteOldChanges(
   days: number,
   now: Date = new Date(),
 ): Promise<number> {
-  const db = source.db.withSchema(schema) as Kysely<StateDatabase>;
-  const cutoff = sql`CAST(${new Date(now.getTime() - days * DAY_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
+  const db = stateTables(source.db, schema);
+  const cutoff = sql<Date>`CAST(${new Date(now.getTime() - days * DAY_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
   return source.transaction(async (tx) => {
     const [counted] = await tx.execute<{ rows: number | string }>(
       db
         .selectFrom('sync_changes')
         .select((eb) => eb.fn.countAll().as('rows'))
-        .where('created_at', '<', cutoff as never)
+        .where('created_at', '<', cutoff)
         .compile(),
     );
     const rows = Number(counted?.rows ?? 0);
-    if (rows > 0)
-      await tx.execute(
-        db
-          .deleteFrom('sync_changes')
-          .where('created_at', '<', cutoff as never)
-          .compile(),
-      );
+    if (rows > 0) await tx.execute(db.deleteFrom('sync_changes').where('created_at', '<', cutoff).compile());
     return rows;
   });
 }

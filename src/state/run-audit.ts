@@ -1,6 +1,6 @@
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import type { Source } from '../sources/source.js';
-import type { RunStatus, StateDatabase, SyncRunRow } from './state-database.js';
+import { stateTables, type RunStatus, type StateKysely, type SyncRunRow } from './state-database.js';
 
 /** Columns of sync_runs that a run fills in as it goes. */
 export type RunProgress = Partial<
@@ -27,13 +27,13 @@ export type RunProgress = Partial<
 
 /** Reads and writes the audit rows of sync_runs. */
 export class RunAudit {
-  private readonly db: Kysely<StateDatabase>;
+  private readonly db: StateKysely;
 
   constructor(
     private readonly source: Source,
     schema: string,
   ) {
-    this.db = source.db.withSchema(schema) as Kysely<StateDatabase>;
+    this.db = stateTables(source.db, schema);
   }
 
   async start(
@@ -47,22 +47,25 @@ export class RunAudit {
         .values({
           ...run,
           status: run.status ?? 'running',
-          started_at: sql`CURRENT_TIMESTAMP`,
+          started_at: sql<Date>`CURRENT_TIMESTAMP`,
           added: 0,
           removed: 0,
           failed: 0,
           requests: 0,
           retries: 0,
-        } as never)
+        })
         .compile(),
     );
   }
 
   /** The UPDATE for a run's progress; `finished` also stamps finished_at. */
   updateStatement(runId: string, progress: RunProgress, finished = false): CompiledQuery {
-    const values: Record<string, unknown> = { ...progress };
-    if (finished) values.finished_at = sql`CURRENT_TIMESTAMP`;
-    return this.db.updateTable('sync_runs').set(values).where('run_id', '=', runId).compile();
+    const stamp = finished ? { finished_at: sql<Date>`CURRENT_TIMESTAMP` } : {};
+    return this.db
+      .updateTable('sync_runs')
+      .set({ ...progress, ...stamp })
+      .where('run_id', '=', runId)
+      .compile();
   }
 
   async update(runId: string, progress: RunProgress, finished = false): Promise<void> {
@@ -90,9 +93,9 @@ export class RunAudit {
         .updateTable('sync_runs')
         .set({
           status: 'abandoned',
-          finished_at: sql`CURRENT_TIMESTAMP`,
+          finished_at: sql<Date>`CURRENT_TIMESTAMP`,
           error: 'the process running this sync stopped before it finished',
-        } as never)
+        })
         .where('run_id', 'in', runIds)
         .where('status', '=', 'running')
         .compile(),

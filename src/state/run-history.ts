@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Source } from '../sources/source.js';
-import type { StateDatabase, SyncRunRow } from './state-database.js';
+import { stateTables, type SyncRunRow } from './state-database.js';
 
 export interface RunHistoryOptions {
   /** Only these syncs; all when empty or undefined. */
@@ -21,7 +21,7 @@ export async function runHistory(
   schema: string,
   options: RunHistoryOptions,
 ): Promise<SyncRunRow[]> {
-  const db = source.db.withSchema(schema) as Kysely<StateDatabase>;
+  const db = stateTables(source.db, schema);
   let ranked = db
     .selectFrom('sync_runs')
     .selectAll()

@@ -1,3 +1,6 @@
+import type { Kysely } from 'kysely';
+import type { ChangeOp, IdType, StageDatabase } from '../diff/stage-tables.js';
+
 /**
  * The state schema's tables, as users see them in SQL. These table and
  * column names are a public contract: add columns through a migration, never
@@ -11,8 +14,6 @@ export interface StateDatabase {
   schema_version: SchemaVersionRow;
 }
 
-export type IdType = 'external_id' | 'device_id' | 'alias';
-export type ChangeOp = 'add' | 'remove';
 /** `planned`: a change of a plan saved with `plan --save`, not sent by that dry run. */
 export type ChangeStatus = 'sent' | 'failed' | 'not_sent' | 'planned';
 export type RunStatus =
@@ -87,4 +88,19 @@ export interface SchemaVersionRow {
   version: number;
   description: string;
   applied_at: Date;
+}
+
+/** Kysely over the state tables, and the changes stage tables that statements of src/state read. */
+export type StateKysely = Kysely<StateDatabase & StageDatabase>;
+
+/**
+ * The state tables of `schema`, typed for kysely: every statement of src/state is built on this. Stage
+ * tables are named with their own schema, which `withSchema` leaves alone.
+ */
+export function stateTables(
+  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- a Source's db: tables are made at run time
+  schema: string,
+): StateKysely {
+  // The one place a Source's untyped db meets the state tables' types; every statement below is checked.
+  return db.withSchema(schema); // eslint-disable-line @typescript-eslint/no-unsafe-return
 }

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
 import type { Source } from '../sources/source.js';
 import { tryAdvisoryLock, type AdvisoryLock } from './advisory-lock.js';
-import type { StateDatabase, SyncLockRow } from './state-database.js';
+import { stateTables, type StateKysely, type SyncLockRow } from './state-database.js';
 
 /** A held lock on one sync; release it when the run ends. */
 export interface SyncLock {
@@ -39,7 +39,7 @@ export async function acquireSyncLock(
   runId: string,
 ): Promise<SyncLock> {
   const key = `${schema}.${syncName}`;
-  const db = source.db.withSchema(schema) as Kysely<StateDatabase>;
+  const db = stateTables(source.db, schema);
   const local = heldHere.get(key);
   if (local !== undefined) {
     const holder = await currentHolder(source, db, syncName);
@@ -79,9 +79,9 @@ export async function acquireSyncLock(
             sync_name: syncName,
             owner: OWNER,
             run_id: runId,
-            acquired_at: sql`CURRENT_TIMESTAMP`,
+            acquired_at: sql<Date>`CURRENT_TIMESTAMP`,
             lease_until: leaseUntil(source),
-          } as never)
+          })
           .compile(),
       );
     });
@@ -144,12 +144,7 @@ export async function acquireSyncLock(
  * (removing its row). A row is only ever removed by its run or by a run that judged exactly that row dead,
  * so two runs can never both see only their own row: at worst both back off, and the next run proceeds.
  */
-async function wonLease(
-  source: Source,
-  db: Kysely<StateDatabase>,
-  syncName: string,
-  runId: string,
-): Promise<void> {
+async function wonLease(source: Source, db: StateKysely, syncName: string, runId: string): Promise<void> {
   const rows = await source.execute<SyncLockRow & Record<string, unknown>>(
     db.selectFrom('sync_locks').selectAll().where('sync_name', '=', syncName).compile(),
   );
@@ -162,11 +157,11 @@ async function wonLease(
 }
 
 /** Extends this run's lease; false when its row is gone (another run judged it dead and took over). */
-async function renewLease(source: Source, db: Kysely<StateDatabase>, runId: string): Promise<boolean> {
+async function renewLease(source: Source, db: StateKysely, runId: string): Promise<boolean> {
   await source.execute(
     db
       .updateTable('sync_locks')
-      .set({ lease_until: leaseUntil(source) } as never)
+      .set({ lease_until: leaseUntil(source) })
       .where('run_id', '=', runId)
       .compile(),
   );
@@ -186,11 +181,7 @@ function leaseLostError(message: string, cause?: unknown): WarehouseError {
 }
 
 /** The error for an advisory lock held elsewhere, naming the holder from its sync_locks row (written just after it locked). */
-async function lockedBy(
-  source: Source,
-  db: Kysely<StateDatabase>,
-  syncName: string,
-): Promise<SyncLockedError> {
+async function lockedBy(source: Source, db: StateKysely, syncName: string): Promise<SyncLockedError> {
   const deadline = Date.now() + HOLDER_ROW_WAIT_MS;
   for (;;) {
     const holder = await currentHolder(source, db, syncName);
@@ -203,7 +194,7 @@ async function lockedBy(
 
 async function currentHolder(
   runner: Pick<Source, 'execute'>,
-  db: Kysely<StateDatabase>,
+  db: StateKysely,
   syncName: string,
 ): Promise<SyncLockRow | undefined> {
   const rows = await runner.execute<SyncLockRow & Record<string, unknown>>(
@@ -231,5 +222,5 @@ function processExists(pid: number): boolean {
 }
 
 function leaseUntil(source: Source) {
-  return sql`CAST(${new Date(Date.now() + LEASE_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
+  return sql<Date>`CAST(${new Date(Date.now() + LEASE_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
 }

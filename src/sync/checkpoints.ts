@@ -10,8 +10,10 @@ export interface PendingBatches {
 export interface SendTotals {
   added: number;
   removed: number;
-  /** Changes in batches that failed. */
+  /** Changes in batches that failed, and changes the destination rejected. */
   failed: number;
+  /** Changes of confirmed batches that the destination rejected. */
+  rejected: number;
   confirmedBatches: number;
   failedBatches: number;
 }
@@ -28,7 +30,14 @@ export interface SendTotals {
  * own ceiling (~69 requests/s) 100 batches take longer than a second anyway.
  */
 export class Checkpoints {
-  readonly totals: SendTotals = { added: 0, removed: 0, failed: 0, confirmedBatches: 0, failedBatches: 0 };
+  readonly totals: SendTotals = {
+    added: 0,
+    removed: 0,
+    failed: 0,
+    rejected: 0,
+    confirmedBatches: 0,
+    failedBatches: 0,
+  };
   private pending: PendingBatches = { confirmed: [], failed: [] };
   private writing: Promise<void> = Promise.resolve();
   private queued = false;
@@ -36,6 +45,8 @@ export class Checkpoints {
   lastError: unknown;
   /** The error of the first batch that failed, for the run's summary. */
   firstFailure: string | undefined;
+  /** The destination's message on the first change it rejected. */
+  firstRejection: string | undefined;
 
   constructor(
     private readonly write: (batches: PendingBatches, totals: SendTotals) => Promise<void>,
@@ -46,10 +57,16 @@ export class Checkpoints {
     this.lastWriteAt = now();
   }
 
+  /** A batch whose request succeeded: its changes are confirmed, except those the destination rejected. */
   confirm(result: BatchResult): void {
-    this.totals.added += result.adds;
-    this.totals.removed += result.removes;
+    const rejected = result.rejected ?? [];
+    const rejectedAdds = rejected.filter((r) => r.change.op === 'add').length;
+    this.totals.added += result.adds - rejectedAdds;
+    this.totals.removed += result.removes - (rejected.length - rejectedAdds);
+    this.totals.failed += rejected.length;
+    this.totals.rejected += rejected.length;
     this.totals.confirmedBatches++;
+    this.firstRejection ??= rejected[0]?.message;
     this.pending.confirmed.push(result);
     if (
       !this.queued &&

@@ -1,21 +1,17 @@
 import type { Config, SyncConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import { Redactor, type Logger } from '../log/logger.js';
-import { BrazeClients } from '../destinations/braze-clients.js';
-import { createSource } from '../sources/create-source.js';
 import type { Source } from '../sources/source.js';
-import { migrateState } from '../state/migrations.js';
-import { runSync, type RunSyncOptions, type SyncReport } from './run-sync.js';
-import type { SyncEventHandler } from './sync-events.js';
+import type { RunHooks } from './run-hooks.js';
+import { SyncRuntime, type RunRequest } from './sync-runtime.js';
+import type { SyncReport } from './sync-report.js';
 
 /** Opens the warehouse, brings the state schema up to date, runs `work`, and closes the warehouse. */
 export async function withWarehouse<T>(config: Config, work: (source: Source) => Promise<T>): Promise<T> {
-  const source = await createSource(config.warehouse);
+  const runtime = new SyncRuntime(config, { process: 'command' });
   try {
-    await migrateState(source, config.state.schema);
-    return await work(source);
+    return await runtime.useWarehouse(work);
   } finally {
-    await source.close();
+    await runtime.close();
   }
 }
 
@@ -32,48 +28,27 @@ export function selectSyncs(config: Config, names: readonly string[]): SyncConfi
 }
 
 /**
- * Runs the selected syncs one after another against one warehouse connection
- * and one Braze client per target. A sync that fails does not stop the others.
+ * `run` and `plan`: the selected syncs one after another, against one warehouse
+ * connection and one Braze client pool per endpoint. A sync that fails does not stop the others.
  */
 export async function runSyncs(
   config: Config,
-  options: RunSyncOptions & {
-    syncs?: readonly string[];
-    logger: Logger;
-    signal?: AbortSignal;
-    onEvent?: SyncEventHandler;
-  },
+  options: RunRequest & { syncs?: readonly string[]; signal?: AbortSignal; hooks?: RunHooks },
 ): Promise<SyncReport[]> {
   const syncs = selectSyncs(config, options.syncs ?? []);
-  // No default limits: a single run is bounded by `concurrency`, unless the config sets a budget.
-  const clients = new BrazeClients(config.braze_targets, { signal: options.signal });
-  const redactor = new Redactor(config.secrets);
+  const runtime = new SyncRuntime(config, {
+    process: 'command',
+    signal: options.signal,
+    hooks: options.hooks,
+  });
   try {
-    return await withWarehouse(config, async (source) => {
-      const reports: SyncReport[] = [];
-      for (const sync of syncs) {
-        if (options.signal?.aborted) break;
-        const braze = config.braze_targets[sync.braze_target] ?? config.braze;
-        const env = {
-          source,
-          schema: config.state.schema,
-          sink: clients.clientFor(sync.braze_target, options.logger),
-          concurrency: braze.concurrency,
-          logger: options.logger,
-          signal: options.signal,
-          onEvent: options.onEvent,
-          redact: (text: string) => redactor.redact(text),
-        };
-        reports.push(
-          await runSync(env, sync, {
-            ...options,
-            checkpointEvery: options.checkpointEvery ?? config.state.checkpoint_batches,
-          }),
-        );
-      }
-      return reports;
-    });
+    const reports: SyncReport[] = [];
+    for (const sync of syncs) {
+      if (options.signal?.aborted) break;
+      reports.push(await runtime.run(sync, options));
+    }
+    return reports;
   } finally {
-    await clients.close();
+    await runtime.close();
   }
 }

@@ -1,32 +1,11 @@
-import type { SyncConfig } from '../config/types.js';
-import { plannedCountQuery, planConflictsQuery, stagePlanStatement } from '../diff/plan-statements.js';
-import type { StageTables } from '../diff/stage-tables.js';
 import { PlanRefusedError } from '../errors.js';
-import type { Source } from '../sources/source.js';
 import { SavedPlans } from '../state/saved-plans.js';
 import type { SyncRunRow } from '../state/state-database.js';
-
-export interface SavedPlanContext {
-  source: Source;
-  schema: string;
-  sync: SyncConfig;
-  tables: StageTables;
-  /** The run applying the plan. */
-  runId: string;
-  planId: string;
-}
+import type { RunContext } from './run-context.js';
+import type { AudienceCounts, ChangeCounts } from './sync-report.js';
 
 /** The audience counts a saved plan was made from, as the applying run reports them. */
-export interface PlanCounts {
-  query_rows: number;
-  skipped_null: number;
-  skipped_duplicate: number;
-  skipped_invalid: number;
-  skip_reasons: string | null;
-  members: number;
-  to_add: number;
-  to_remove: number;
-}
+export type PlanCounts = AudienceCounts & ChangeCounts;
 
 /**
  * Checks that a plan saved with `plan --save` can be applied exactly — it
@@ -35,12 +14,12 @@ export interface PlanCounts {
  * numbers included, as this run's changes table. Refuses with the reason
  * and what to do otherwise; nothing is sent then.
  */
-export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts> {
-  const { source, schema, sync, planId } = ctx;
+export async function stageSavedPlan(run: RunContext, planId: string): Promise<PlanCounts> {
+  const { sync } = run;
   const refuse = (reason: string): never => {
     throw new PlanRefusedError(planId, reason);
   };
-  const plans = new SavedPlans(source, schema);
+  const plans = new SavedPlans(run.source, run.env.schema);
   const plan = await plans.find(planId);
   const again = `make a new one with: cohort-sync plan --sync ${sync.name} --save`;
   if (!plan) return refuse(`there is no run with this id in sync_runs; ${again}`);
@@ -55,10 +34,7 @@ export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts>
     );
 
   const counts = planCounts(plan);
-  const [stored] = await source.execute<{ changes: number }>(
-    plannedCountQuery({ ...ctx, caps: source.capabilities, db: source.db }),
-  );
-  const planned = Number(stored?.changes ?? 0);
+  const planned = await plans.plannedChanges(planId);
   if (planned !== counts.to_add + counts.to_remove) {
     refuse(
       planned === 0
@@ -66,24 +42,20 @@ export async function stageSavedPlan(ctx: SavedPlanContext): Promise<PlanCounts>
         : `only ${planned} of its ${counts.to_add + counts.to_remove} changes are still in sync_changes (kept state.retention_days days); ${again}`,
     );
   }
-  const moved = await plans.snapshotChangedSince(sync.name, planId, ctx.runId);
+  const moved = await plans.snapshotChangedSince(sync.name, planId, run.runId);
   if (moved) {
     refuse(
       `the snapshot moved since the plan was made: run ${moved.run_id} (${moved.status}, started ${new Date(moved.started_at).toISOString()}) ` +
         `applied +${Number(moved.added)} −${Number(moved.removed)}; ${again}`,
     );
   }
-  const [conflicts] = await source.execute<{ conflicts: number }>(
-    planConflictsQuery({ db: source.db, caps: source.capabilities, schema, planId, syncName: sync.name }),
-  );
-  if (Number(conflicts?.conflicts ?? 0) > 0) {
+  const conflicts = await plans.conflicts(planId, sync.name);
+  if (conflicts > 0) {
     refuse(
-      `${Number(conflicts?.conflicts)} of its changes no longer fit the snapshot (adds of members it holds or removes of members it lacks); ${again}`,
+      `${conflicts} of its changes no longer fit the snapshot (adds of members it holds or removes of members it lacks); ${again}`,
     );
   }
-  await source.execute(
-    stagePlanStatement({ db: source.db, caps: source.capabilities, schema, planId, tables: ctx.tables }),
-  );
+  await plans.stage(planId, run.tables);
   return counts;
 }
 

@@ -1,12 +1,13 @@
-import { BrazeApiError, errorMessage } from '../errors.js';
-import type { SendResult } from '../destinations/braze-cohort/braze-cohort-client.js';
-import type { OutgoingBatch } from './outgoing-batches.js';
+import type { OutgoingBatch, RejectedChange, SendOutcome } from '../destinations/destination.js';
+import { CohortSyncError, errorMessage, retriesOf } from '../errors.js';
 
 export interface BatchResult {
   batch: number;
   adds: number;
   removes: number;
   retries: number;
+  /** Changes of the batch the destination refused; none when absent. Every other change is confirmed. */
+  rejected?: readonly RejectedChange[];
 }
 
 export interface FailedBatch extends BatchResult {
@@ -16,7 +17,7 @@ export interface FailedBatch extends BatchResult {
 export interface SendBatchesOptions {
   /** The run's batches in batch order (see outgoing-batches.ts). */
   batches: AsyncIterable<OutgoingBatch>;
-  send: (changes: OutgoingBatch['changes']) => Promise<SendResult>;
+  send: (batch: OutgoingBatch) => Promise<SendOutcome>;
   concurrency: number;
   /** Stops reading new batches; requests in flight finish. */
   signal?: AbortSignal;
@@ -45,26 +46,26 @@ export async function sendBatches(options: SendBatchesOptions): Promise<SendSumm
   const maxConsecutive = options.maxConsecutiveFailures ?? 3;
   let consecutiveFailures = 0;
 
-  const dispatch = ({ batch, adds, removes, changes }: OutgoingBatch) => {
-    const base = { batch, adds, removes };
+  const dispatch = (outgoing: OutgoingBatch) => {
+    const base = { batch: outgoing.batch, adds: outgoing.adds, removes: outgoing.removes };
     const task = options
-      .send(changes)
+      .send(outgoing)
       .then(
-        ({ retries }) => {
+        ({ requests, retries, rejected }) => {
           consecutiveFailures = 0;
-          summary.requests += retries + 1;
+          summary.requests += requests;
           summary.retries += retries;
-          options.onConfirmed({ ...base, retries });
+          options.onConfirmed({ ...base, retries, rejected });
         },
         (error: unknown) => {
-          const retries = (error as { retries?: number }).retries ?? 0;
+          const retries = retriesOf(error);
           summary.requests += retries + 1;
           summary.retries += retries;
           options.onFailed({ ...base, retries, error: errorMessage(error) });
           consecutiveFailures++;
-          const fatal = error instanceof BrazeApiError && !error.retryable;
+          const fatal = error instanceof CohortSyncError && !error.retryable;
           if ((fatal || consecutiveFailures >= maxConsecutive) && !summary.stoppedBy)
-            summary.stoppedBy = error as Error;
+            summary.stoppedBy = error instanceof Error ? error : new Error(errorMessage(error));
         },
       )
       .finally(() => inFlight.delete(task));

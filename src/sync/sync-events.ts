@@ -1,4 +1,4 @@
-import type { SyncReport } from './run-sync.js';
+import type { SyncReport } from './sync-report.js';
 
 /**
  * What a run tells observers as it goes (progress bars, metrics, alerts),

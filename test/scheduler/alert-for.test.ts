@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Redactor, TextLogger } from '../../src/log/logger.js';
 import { alertFor, type SyncHealth } from '../../src/scheduler/alert-for.js';
 import { RunAlerts } from '../../src/scheduler/run-alerts.js';
-import type { SyncReport } from '../../src/sync/run-sync.js';
+import type { SyncReport } from '../../src/sync/sync-report.js';
 
 function report(status: SyncReport['status'], extra: Partial<SyncReport> = {}): SyncReport {
   return {

@@ -1,11 +1,10 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { applyConfirmedStatements, markChangesStatement } from '../../src/diff/apply-statements.js';
 import {
   changeCountsQuery,
-  recordChangesStatement,
   stageChangesStatement,
   streamChangesQuery,
 } from '../../src/diff/change-statements.js';
+import { cohortEncoding } from '../../src/destinations/braze-cohort/cohort-destination.js';
 import type { IdentifierColumns } from '../../src/diff/identifier-columns.js';
 import { limitChangesStatements } from '../../src/diff/limit-statements.js';
 import {
@@ -16,6 +15,8 @@ import {
 import { stageTables } from '../../src/diff/stage-tables.js';
 import type { SqlCapabilities } from '../../src/sources/source.js';
 import { MIGRATIONS } from '../../src/state/migrations.js';
+import { applyConfirmedStatements } from '../../src/state/snapshot-statements.js';
+import { markChangesStatement, recordChangesStatement } from '../../src/state/sync-changes-statements.js';
 
 /** One dialect's compiler and what its pinned file shows beyond the statements every warehouse runs. */
 export interface PinnedDialect {
@@ -41,7 +42,7 @@ function pinnedInput(dialect: PinnedDialect) {
   const { db, caps } = dialect;
   const schema = 'cohort_sync';
   const tables = stageTables('3f2a9c1e-0b7d-4e51-9a8c-2d6f1e0b4a77', schema);
-  const changeInput = { db, caps, schema, tables, syncName: 'vip' };
+  const changeInput = { db, caps, schema, tables, syncName: 'vip', batchSize: cohortEncoding.batchLimit };
   const show = (title: string, statements: readonly CompiledQuery[]) =>
     showStatements(title, statements, dialect.valuesLabel);
   return { db, caps, schema, tables, changeInput, show };
@@ -111,7 +112,10 @@ export function pinnedSql(dialect: PinnedDialect): string {
       }),
     ]),
     ...(dialect.sectionsAfterApply?.(input) ?? []),
-    show('run --limit', limitChangesStatements({ db, caps, tables, limit: 2500 })),
+    show(
+      'run --limit',
+      limitChangesStatements({ db, caps, tables, limit: 2500, batchSize: cohortEncoding.batchLimit }),
+    ),
     show('drop a stage table', [dropTableStatement({ db, caps, schema, table: tables.members })]),
     show(dialect.literalTitle, [
       db

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import type { Fault, FaultSettings } from '../../src/emulator/faults.js';
-import type { SyncReport } from '../../src/sync/run-sync.js';
+import type { SyncReport } from '../../src/sync/sync-report.js';
 import { runCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, membershipRequests } from '../support/emulator.js';
 import { ENGINES } from '../support/engines.js';

@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stageSchemaFor, stageTables, type StageTables } from '../../src/diff/stage-tables.js';
-import type { CohortChange } from '../../src/destinations/braze-cohort/wire-types.js';
+import { cohortEncoding } from '../../src/destinations/braze-cohort/cohort-destination.js';
+import type { CohortBody, CohortChange } from '../../src/destinations/braze-cohort/wire-types.js';
+import type { OutgoingBatch } from '../../src/destinations/destination.js';
 import { createSource } from '../../src/sources/create-source.js';
 import type { Source, SqlCapabilities } from '../../src/sources/source.js';
-import { outgoingBatches, type OutgoingBatch } from '../../src/sync/outgoing-batches.js';
+import { outgoingBatches } from '../../src/sync/outgoing-batches.js';
 import { ENGINES } from '../support/engines.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -28,7 +30,8 @@ function withCapabilities(source: Source, caps: Partial<SqlCapabilities>): Sourc
 
 async function collect(batches: AsyncIterable<OutgoingBatch>) {
   const out: { batch: number; adds: number; removes: number; changes: CohortChange[] }[] = [];
-  for await (const { batch, adds, removes, changes } of batches) {
+  for await (const { batch, adds, removes, body } of batches) {
+    const changes = body as CohortBody; // what cohortEncoding encodes
     const entries = Array.isArray(changes) ? changes : (JSON.parse(changes.json) as CohortChange[]);
     // Warehouses aggregate in no particular order; a request is the same set either way.
     const sorted = entries.map((entry) => ({
@@ -93,9 +96,15 @@ describe.each(ENGINES)('outgoing batches on $name', (engine) => {
     );
   });
   afterAll(() => source.close());
+  const input = () => ({
+    schema: 'cohort_sync',
+    tables,
+    syncName: 's',
+    lastBatch: 3,
+    encoding: cohortEncoding,
+  });
 
-  const read = (from: Source) =>
-    collect(outgoingBatches({ source: from, schema: 'cohort_sync', tables, syncName: 's', lastBatch: 3 }));
+  const read = (from: Source) => collect(outgoingBatches({ ...input(), source: from }));
 
   // Only DuckDB keeps stage tables in a database of their own.
   if (engine.name === 'duckdb')
@@ -126,15 +135,28 @@ describe.each(ENGINES)('outgoing batches on $name', (engine) => {
     expect(fromWarehouse).toEqual(EXPECTED);
   });
 
+  it('gives the destination the changes of a batch one by one on request, as built in Node or read again from the warehouse', async () => {
+    const byKey = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const changesOf = (batch: number) =>
+      CHANGES.filter((change) => change[4] === batch)
+        .map(([op, id_type, id, alias_label]) => ({ op, id_type, id, alias_label }))
+        .sort(byKey);
+    for (const from of [source, withCapabilities(source, { jsonBatches: undefined })]) {
+      const seen: number[] = [];
+      for await (const batch of outgoingBatches({ ...input(), source: from })) {
+        expect([...(await batch.changes())].sort(byKey)).toEqual(changesOf(batch.batch));
+        seen.push(batch.batch);
+      }
+      expect(seen).toEqual([0, 1, 2, 3]);
+    }
+  });
+
   it('stops querying when the consumer stops pulling', async () => {
     const json = source.capabilities.jsonBatches!;
     const seen: number[] = [];
     for await (const batch of outgoingBatches({
+      ...input(),
       source: withCapabilities(source, { jsonBatches: { ...json, batchesPerQuery: 1 } }),
-      schema: 'cohort_sync',
-      tables,
-      syncName: 's',
-      lastBatch: 3,
     })) {
       seen.push(batch.batch);
       if (batch.batch === 1) break;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { errorMessage } from '../../src/errors.js';
-import type { SyncReport } from '../../src/sync/run-sync.js';
+import type { SyncReport } from '../../src/sync/sync-report.js';
 import { spawnCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator, membershipRequests } from '../support/emulator.js';
 import { postgresEngine, type TestWarehouse } from '../support/engines.js';

@@ -5,6 +5,7 @@ import { SavedPlans } from '../../state/saved-plans.js';
 import { TextLogger } from '../../log/logger.js';
 import { runSyncs, selectSyncs, withWarehouse } from '../../sync/run-syncs.js';
 import { configOption, syncOption, toCount, type CliContext } from '../cli-context.js';
+import { crashTestHooks } from '../crash-test-hooks.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { summaryLine } from '../format-report.js';
 import { LiveProgress } from '../progress/live-progress.js';
@@ -64,6 +65,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             : ctx.logger(opts.quiet),
           onEvent: progress?.onEvent,
           signal: stop.signal,
+          hooks: crashTestHooks(),
         });
         progress?.stop();
         ctx.out(reports.map((r) => `${summaryLine(r)}\n`).join(''));

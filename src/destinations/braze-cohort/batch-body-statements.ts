@@ -1,6 +1,8 @@
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
 import type { JsonBatchSql, SqlCapabilities } from '../../sources/source.js';
 import { qualified, type StageTables } from '../../diff/stage-tables.js';
+import type { EncodedBatch } from '../destination.js';
+import type { CohortBody } from './wire-types.js';
 
 /** The column order of {@link streamBatchBodiesQuery} rows: batch, counts, then six JSON array bodies. */
 export const BATCH_BODY_COLUMNS = [
@@ -56,4 +58,31 @@ export function streamBatchBodiesQuery(input: BatchBodyInput): CompiledQuery {
     .groupBy('batch')
     .orderBy('batch')
     .compile();
+}
+
+/** A row of {@link streamBatchBodiesQuery} as a batch whose `cohort_changes` is already JSON. */
+export function batchFromBodyRow(row: readonly unknown[]): EncodedBatch<CohortBody> {
+  const [batch, adds, removes, addUsers, addDevices, addAliases, removeUsers, removeDevices, removeAliases] =
+    row;
+  const entries = [
+    entry(addUsers, addDevices, addAliases, false),
+    entry(removeUsers, removeDevices, removeAliases, true),
+  ].filter((e) => e !== undefined);
+  return {
+    batch: Number(batch),
+    adds: Number(adds),
+    removes: Number(removes),
+    body: { json: `[${entries.join(',')}]` },
+  };
+}
+
+/** One `cohort_changes` entry with only the arrays it needs, as toCohortChanges builds it. */
+function entry(users: unknown, devices: unknown, aliases: unknown, remove: boolean): string | undefined {
+  const parts: string[] = [];
+  if (typeof users === 'string') parts.push(`"user_ids":[${users}]`);
+  if (typeof devices === 'string') parts.push(`"device_ids":[${devices}]`);
+  if (typeof aliases === 'string') parts.push(`"aliases":[${aliases}]`);
+  if (parts.length === 0) return undefined;
+  if (remove) parts.push('"should_remove":true');
+  return `{${parts.join(',')}}`;
 }

@@ -5,8 +5,7 @@ import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../http/retry
 import {
   cohortsPath,
   cohortUsersPath,
-  type CohortChange,
-  type CohortChangesJson,
+  type CohortBody,
   type CohortUsersRequest,
   type UpsertCohortRequest,
 } from './wire-types.js';
@@ -33,7 +32,7 @@ export interface SendResult {
 }
 
 /**
- * The Braze cohort import API client: the only HTTP code of the sink.
+ * The Braze cohort import API client: the only HTTP code of the cohort destination.
  * Success is any 2xx; errors are classified once (classify-response.ts) and
  * retried by one policy (retry-policy.ts). Error messages never include the
  * request body, which carries the keys.
@@ -66,7 +65,7 @@ export class BrazeClient {
    * Sends one request of membership changes (at most 1,000 identifiers in all), given as entries or as
    * the `cohort_changes` array already serialised, which goes into the body without being parsed.
    */
-  sendChanges(cohortId: string, changes: CohortChange[] | CohortChangesJson): Promise<SendResult> {
+  sendChanges(cohortId: string, changes: CohortBody): Promise<SendResult> {
     const path = cohortUsersPath(this.options.partner);
     if (!Array.isArray(changes)) {
       const head = JSON.stringify({ ...this.credentials(), cohort_id: cohortId }).slice(0, -1);

@@ -1,22 +1,18 @@
+import type { MemberChange } from '../../diff/stage-tables.js';
 import type { CohortChange } from './wire-types.js';
-
-/** One change row as streamed from the changes stage table: op, id_type, id, alias_label, batch. */
-export type ChangeRow = readonly unknown[];
 
 /**
  * Builds the `cohort_changes` of one request: one entry for the adds and one
  * (with `should_remove`) for the removes, each with only the arrays it needs.
  */
-export function toCohortChanges(rows: readonly ChangeRow[]): CohortChange[] {
+export function toCohortChanges(changes: readonly MemberChange[]): CohortChange[] {
   const adds = new EntryBuilder();
   const removes = new EntryBuilder();
-  for (const [op, idType, id, aliasLabel] of rows) {
-    (op === 'remove' ? removes : adds).add(idType as string, id as string, aliasLabel as string);
-  }
-  const changes: CohortChange[] = [];
-  if (!adds.empty) changes.push(adds.build(false));
-  if (!removes.empty) changes.push(removes.build(true));
-  return changes;
+  for (const change of changes) (change.op === 'remove' ? removes : adds).add(change);
+  const entries: CohortChange[] = [];
+  if (!adds.empty) entries.push(adds.build(false));
+  if (!removes.empty) entries.push(removes.build(true));
+  return entries;
 }
 
 class EntryBuilder {
@@ -28,10 +24,10 @@ class EntryBuilder {
     return this.userIds.length + this.deviceIds.length + this.aliases.length === 0;
   }
 
-  add(idType: string, id: string, aliasLabel: string): void {
-    if (idType === 'external_id') this.userIds.push(id);
-    else if (idType === 'device_id') this.deviceIds.push(id);
-    else this.aliases.push({ alias_name: id, alias_label: aliasLabel });
+  add({ id_type, id, alias_label }: MemberChange): void {
+    if (id_type === 'external_id') this.userIds.push(id);
+    else if (id_type === 'device_id') this.deviceIds.push(id);
+    else this.aliases.push({ alias_name: id, alias_label });
   }
 
   build(remove: boolean): CohortChange {

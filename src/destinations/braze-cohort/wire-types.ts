@@ -25,6 +25,9 @@ export interface CohortChangesJson {
   readonly json: string;
 }
 
+/** The `cohort_changes` of one request, as entries or as JSON text. */
+export type CohortBody = CohortChange[] | CohortChangesJson;
+
 interface Credentials {
   partner_api_key: string;
   client_secret: string;
@@ -48,6 +51,7 @@ export interface BrazeMessageBody {
   message: string;
 }
 
+/** Identifiers one request may carry, over all its entries: the cohort destination's batch limit. */
 export const MAX_IDENTIFIERS_PER_REQUEST = 1000;
 
 export function cohortsPath(partner: string): string {

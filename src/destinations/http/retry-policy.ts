@@ -24,9 +24,6 @@ export interface RetryOutcome<T> {
   retries: number;
 }
 
-/** A BrazeApiError that also says how many retries were spent before giving up. */
-export type ExhaustedError = BrazeApiError & { retries: number };
-
 /**
  * Runs `attempt` until it succeeds, fails with a non-retryable error, or
  * the policy's attempts or time run out. Between attempts it waits
@@ -51,13 +48,13 @@ export async function withRetry<T>(
       const delayMs = retryDelayMs(error, attemptNumber, policy, random);
       const outOfTime = Date.now() - started + delayMs > policy.maxElapsedMs;
       if (!error.retryable || attemptNumber >= policy.maxAttempts || outOfTime || options.signal?.aborted) {
-        throw Object.assign(error, { retries: attemptNumber - 1 });
+        throw error.afterRetries(attemptNumber - 1);
       }
       options.onRetry?.(error, delayMs);
       try {
         await sleep(delayMs, undefined, { signal: options.signal });
       } catch {
-        throw Object.assign(error, { retries: attemptNumber - 1 });
+        throw error.afterRetries(attemptNumber - 1);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { applyConfirmedStatements } from '../../../src/diff/apply-statements.js';
+import { applyConfirmedStatements } from '../../../src/state/snapshot-statements.js';
 import { bigqueryCapabilities } from '../../../src/sources/bigquery/bigquery-capabilities.js';
 import { BigQueryDialect } from '../../../src/sources/bigquery/bigquery-dialect.js';
 import { transactionScript } from '../../../src/sources/bigquery/transaction-script.js';

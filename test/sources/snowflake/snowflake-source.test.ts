@@ -74,7 +74,7 @@ describe('the Snowflake source', () => {
 
   it('describes a query from Snowflake’s compiler alone, with identifier verdicts by type', async () => {
     const before = fake.statements.length;
-    const columns = await source.describeColumns!(
+    const columns = await source.describeColumns(
       "SELECT 'a' AS external_id, 7 AS device_id, 1.5 AS score, TRUE AS flag, DATE '2026-01-01' AS day",
     );
     expect(columns).toEqual([

@@ -1,7 +1,7 @@
 import { Kysely, type Driver } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { sampleChangesQuery } from '../../../src/diff/change-statements.js';
-import { snapshotSizeQuery } from '../../../src/diff/stage-statements.js';
+import { snapshotSizeQuery } from '../../../src/state/snapshot-statements.js';
 import { SNOWFLAKE_CAPABILITIES as caps } from '../../../src/sources/snowflake/snowflake-capabilities.js';
 import { snowflakeDialect } from '../../../src/sources/snowflake/snowflake-dialect.js';
 import { pinnedSql } from '../../support/pinned-sql.js';
@@ -28,7 +28,7 @@ describe('the SQL cohort-sync sends to Snowflake', () => {
         aliasLabelConstant: 'email',
       },
       literalTitle: 'a NULL value, and a literal with a quote, a backslash and a newline',
-      stageExtra: ({ schema }) => [snapshotSizeQuery({ db, caps, schema, syncName: 'vip' })],
+      stageExtra: ({ schema }) => [snapshotSizeQuery({ db, schema, syncName: 'vip' })],
       sectionsAfterDiff: ({ changeInput, show }) => [
         show('plan samples', [sampleChangesQuery({ ...changeInput, op: 'add', limit: 10 })]),
       ],

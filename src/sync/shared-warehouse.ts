@@ -9,11 +9,13 @@ export interface WarehouseHealth {
 }
 
 /**
- * The daemon's one warehouse connection, shared by every run. A warehouse
- * that is exclusive to one process (capability `locking: 'process'`: a
- * DuckDB file) is opened when a run needs it and closed when no run does, so
- * that `cohort-sync status`, a DuckDB shell or another daemon can use the
- * file between runs. Any other warehouse is opened once and kept open.
+ * A process's one warehouse connection, shared by every run and every read
+ * of the state tables, opened at the first use. A command keeps it open
+ * until it ends. A daemon (`releaseWhenIdle`) closes a warehouse that is
+ * exclusive to one process (capability `locking: 'process'`: a DuckDB file)
+ * when no run needs it, so that `cohort-sync status`, a DuckDB shell or
+ * another daemon can use the file between runs; any other warehouse it keeps
+ * open too.
  */
 export class SharedWarehouse {
   private source: Source | undefined;
@@ -27,11 +29,14 @@ export class SharedWarehouse {
   private heldElsewhere: string | undefined;
 
   /** `open` connects and brings the state schema up to date. */
-  constructor(private readonly open: () => Promise<Source>) {}
+  constructor(
+    private readonly open: () => Promise<Source>,
+    private readonly options: { releaseWhenIdle: boolean },
+  ) {}
 
   /** Runs `work` with the warehouse open; several may run at once on one connection. */
   async use<T>(work: (source: Source) => Promise<T>): Promise<T> {
-    if (this.closed) throw new Error('the warehouse connection is closed: the daemon is stopping');
+    if (this.closed) throw new Error('the warehouse connection is closed: the process is stopping');
     this.users++;
     try {
       const source = await this.connect();
@@ -84,7 +89,8 @@ export class SharedWarehouse {
     this.opening ??= this.closing.then(this.open).then(
       (source) => {
         this.source = source;
-        this.keepOpen = !this.closed && source.capabilities.locking !== 'process';
+        this.keepOpen =
+          !this.closed && !(this.options.releaseWhenIdle && source.capabilities.locking === 'process');
         this.lastOpenError = undefined;
         this.heldElsewhere = undefined;
         return source;
