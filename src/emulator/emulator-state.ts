@@ -1,28 +1,8 @@
 import { FaultInjector, type FaultSettings } from './faults.js';
 import { BRAZE_RATE_LIMITS, type RateLimit } from './rate-limit-windows.js';
-import type { SeedUser } from './user-directory.js';
-import { Workspace } from './workspace.js';
+import { Workspace, type WorkspaceOptions } from './workspace.js';
 
-/** A workspace REST API key and the permissions it was created with (Braze: `users.track`, …). */
-export interface RestApiKey {
-  key: string;
-  /** Default `['users.track']`. */
-  permissions?: string[];
-}
-
-/** One customer workspace of the emulator. */
-export interface WorkspaceOptions {
-  name?: string;
-  /** The Data Import Key (`client_secret`) of the cohort endpoints; none: the workspace has no partner. */
-  client_secret?: string;
-  /** Partners enabled for the Data Import Key. */
-  partners?: string[];
-  /** REST API keys `/users/track` accepts as `Authorization: Bearer <key>`. */
-  rest_api_keys?: RestApiKey[];
-  users?: SeedUser[];
-  /** Treat every identifier as an existing user (no directory needed). */
-  all_users_exist?: boolean;
-}
+export type { RestApiKey, WorkspaceOptions } from './workspace.js';
 
 export interface EmulatorOptions {
   /** Integration partners: the /partners/{name}/ path name and its partner API key. */

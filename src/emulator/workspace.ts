@@ -4,9 +4,29 @@ import {
   type AttributesObject,
 } from '../destinations/braze-attribute/wire-types.js';
 import type { CohortUsersRequest, UpsertCohortRequest } from '../destinations/braze-cohort/wire-types.js';
-import type { WorkspaceOptions } from './emulator-state.js';
 import { ProfileAttributes } from './profile-attributes.js';
-import { UserDirectory, type UserKey } from './user-directory.js';
+import { UserDirectory, type SeedUser, type UserKey } from './user-directory.js';
+
+/** A workspace REST API key and the permissions it was created with (Braze: `users.track`, …). */
+export interface RestApiKey {
+  key: string;
+  /** Default `['users.track']`. */
+  permissions?: string[];
+}
+
+/** One customer workspace of the emulator. */
+export interface WorkspaceOptions {
+  name?: string;
+  /** The Data Import Key (`client_secret`) of the cohort endpoints; none: the workspace has no partner. */
+  client_secret?: string;
+  /** Partners enabled for the Data Import Key. */
+  partners?: string[];
+  /** REST API keys `/users/track` accepts as `Authorization: Bearer <key>`. */
+  rest_api_keys?: RestApiKey[];
+  users?: SeedUser[];
+  /** Treat every identifier as an existing user (no directory needed). */
+  all_users_exist?: boolean;
+}
 
 export interface EmulatedCohort {
   cohort_id: string;
