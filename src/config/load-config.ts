@@ -7,9 +7,11 @@ import { DEFAULT_BRAZE_TARGET, rawBrazeTargets } from './braze-targets.js';
 import { describeIssue, unionBranchIssues } from './describe-issue.js';
 import { interpolate } from './interpolate.js';
 import { formatPath } from './path.js';
-import { CONFIG_RULES, defaultCohortId, secretValues } from './rules.js';
+import { warehouseConfigModule } from '../sources/warehouse-configs.js';
+import { CONFIG_RULES, defaultCohortId } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
-import type { BrazeConfig, Config, SyncConfig, WarehouseConfig } from './types.js';
+import { secretValues } from './secrets.js';
+import type { BrazeConfig, Config, SyncConfig } from './types.js';
 import { YamlPositions } from './yaml-positions.js';
 
 /** The config file used when `--config` is not given. */
@@ -97,12 +99,16 @@ export async function parseConfig(
   const syncs = await Promise.all(
     raw.syncs.map((sync, index) => resolveSync(sync, index, baseDir, issues, defaultName)),
   );
+  const state = stateOf(raw);
+  const module = warehouseConfigModule(raw.warehouse);
+  const warehouse = module.resolve?.(raw.warehouse, baseDir, state.schema) ?? raw.warehouse;
+  issues.push(...((await module.check?.(warehouse)) ?? []));
   if (issues.length > 0) fail(issues);
 
   return deepFreeze({
     file: path.resolve(file),
-    warehouse: resolveWarehouse(raw.warehouse, baseDir),
-    state: stateOf(raw),
+    warehouse,
+    state,
     braze: targets[0]![1],
     braze_targets: Object.fromEntries(targets),
     notifications: raw.notifications,
@@ -179,29 +185,10 @@ async function resolveSync(
   };
 }
 
-/** BigQuery (`dataset`) and Snowflake (`schema`) may name the state schema under warehouse; it is the state schema. */
+/** A warehouse may name the state schema itself (BigQuery `dataset`, Snowflake `schema`); it is the state schema. */
 function stateOf(raw: RawConfig): RawConfig['state'] {
-  const { warehouse } = raw;
-  const named =
-    warehouse.type === 'bigquery'
-      ? warehouse.dataset
-      : warehouse.type === 'snowflake'
-        ? warehouse.schema
-        : undefined;
-  return named === undefined ? raw.state : { ...raw.state, schema: named };
-}
-
-function resolveWarehouse(warehouse: WarehouseConfig, baseDir: string): WarehouseConfig {
-  if (warehouse.type === 'duckdb' && warehouse.path !== ':memory:') {
-    return { ...warehouse, path: path.resolve(baseDir, warehouse.path) };
-  }
-  if (warehouse.type === 'bigquery' && warehouse.key_file !== undefined) {
-    return { ...warehouse, key_file: path.resolve(baseDir, warehouse.key_file) };
-  }
-  if (warehouse.type === 'snowflake' && warehouse.private_key_path !== undefined) {
-    return { ...warehouse, private_key_path: path.resolve(baseDir, warehouse.private_key_path) };
-  }
-  return warehouse;
+  const named = warehouseConfigModule(raw.warehouse).namedStateSchema?.(raw.warehouse);
+  return named === undefined ? raw.state : { ...raw.state, schema: named.name };
 }
 
 function positionOfPath(positions: YamlPositions, dotted: string): string | undefined {

@@ -3,16 +3,16 @@ import type { AuthClient } from 'google-auth-library';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CompiledQuery, Kysely } from 'kysely';
 import { WarehouseError } from '../../errors.js';
-import type { WarehouseConfig } from '../../config/types.js';
 import type { QueryColumn, Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
 import { bigqueryCapabilities } from './bigquery-capabilities.js';
+import type { BigQueryWarehouseConfig } from './bigquery-config.js';
 import { BigQueryDialect } from './bigquery-dialect.js';
 import { BigQueryJobs, type BigQueryApi, type BigQueryRequest, type QueryOptions } from './bigquery-jobs.js';
 import { isIdentifierField, rowValues } from './bigquery-values.js';
 import { transactionScript } from './transaction-script.js';
 import { describeBigQueryError, type BigQueryErrorContext } from './describe-bigquery-error.js';
 
-export type BigQueryWarehouseConfig = Extract<WarehouseConfig, { type: 'bigquery' }>;
+export type { BigQueryWarehouseConfig };
 
 export interface BigQueryConnectOptions {
   /** Credentials to use instead of key_file or Application Default Credentials (tests pass a fake token). */

@@ -6,6 +6,7 @@ import { DuckDbDialect } from 'kysely-duckdb';
 import { WarehouseError } from '../../errors.js';
 import type { QueryColumn, Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
 import { isIdentifierType } from './duckdb-column-types.js';
+import { DUCKDB_STAGE_CATALOG } from './duckdb-config.js';
 import { DuckDbDriver, DuckDbStatementConnection } from './duckdb-driver.js';
 
 export interface DuckDbSourceOptions {
@@ -16,9 +17,6 @@ export interface DuckDbSourceOptions {
   /** DuckDB's worker threads; default one per core. */
   threads?: number;
 }
-
-/** The in-memory database attached to every instance for per-run stage tables (see {@link SqlCapabilities.stageSchema}). */
-export const DUCKDB_STAGE_CATALOG = 'cohort_sync_stage';
 
 export const DUCKDB_CAPABILITIES: SqlCapabilities = {
   textType: 'VARCHAR',
