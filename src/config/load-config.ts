@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { BRAZE_INSTANCES } from './braze-instances.js';
+import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
 import { DEFAULT_BRAZE_TARGET, rawBrazeTargets } from './braze-targets.js';
 import { describeIssue, unionBranchIssues } from './describe-issue.js';
 import { interpolate } from './interpolate.js';
@@ -14,8 +15,7 @@ import { secretValues } from './secrets.js';
 import type { BrazeConfig, Config, SyncConfig } from './types.js';
 import { YamlPositions } from './yaml-positions.js';
 
-/** The config file used when `--config` is not given. */
-export const DEFAULT_CONFIG_FILE = 'config/cohort-sync.yaml';
+export { DEFAULT_CONFIG_FILE };
 
 /**
  * Reads a YAML config: parse → interpolate `${VAR}` → validate against the
