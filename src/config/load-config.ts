@@ -12,6 +12,7 @@ import { warehouseConfigModule } from '../sources/warehouse-configs.js';
 import { CONFIG_RULES, defaultCohortId } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { secretValues } from './secrets.js';
+import { trimStatement } from './trim-statement.js';
 import type { BrazeConfig, Config, SyncConfig } from './types.js';
 import { YamlPositions } from './yaml-positions.js';
 
@@ -61,7 +62,7 @@ export async function parseConfig(
       },
     ]);
   }
-  const tree: unknown = document.toJS();
+  const tree = toTree(document, fail);
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
     fail([{ path: '', message: 'expected a YAML mapping with warehouse, braze and syncs' }]);
   }
@@ -117,6 +118,23 @@ export async function parseConfig(
   });
 }
 
+/** Aliases a config may expand before it is refused as an alias bomb ("billion laughs"); yaml's default. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; aliases that would expand without bound are bad config, not a crash. */
+function toTree(document: ReturnType<typeof parseDocument>, fail: (issues: ConfigIssue[]) => never): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml raises a ReferenceError for an alias it will not expand: too many uses, or no such anchor.
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = /excessive alias count/i.test(error.message)
+      ? `YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, as an alias bomb would; write the values out, or refer to each anchor less often`
+      : `YAML error: ${error.message}`;
+    return fail([{ path: '', message }]);
+  }
+}
+
 function resolveBraze(braze: ReturnType<typeof rawBrazeTargets>[number]['braze']): BrazeConfig {
   const { instance: _instance, ...rest } = braze;
   return {
@@ -144,6 +162,8 @@ async function readConfigText(file: string, absolute: string): Promise<string> {
   }
 }
 
+const NO_STATEMENT = 'holds no SQL statement (it is empty, or only comments and semicolons)';
+
 async function resolveSync(
   sync: RawConfig['syncs'][number],
   index: number,
@@ -151,14 +171,16 @@ async function resolveSync(
   issues: ConfigIssue[],
   defaultTarget: string,
 ): Promise<SyncConfig> {
-  let query = sync.query ?? '';
+  let query = sync.query === undefined ? '' : trimStatement(sync.query);
   let queryFile: string | undefined;
+  if (sync.query !== undefined && query === '')
+    issues.push({ path: `syncs[${index}].query`, message: NO_STATEMENT });
   if (sync.query_file !== undefined) {
     queryFile = path.resolve(baseDir, sync.query_file);
     try {
-      query = (await readFile(queryFile, 'utf8')).trim();
+      query = trimStatement((await readFile(queryFile, 'utf8')).trim());
       if (query === '')
-        issues.push({ path: `syncs[${index}].query_file`, message: `${sync.query_file} is empty` });
+        issues.push({ path: `syncs[${index}].query_file`, message: `${sync.query_file} ${NO_STATEMENT}` });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason =

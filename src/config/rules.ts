@@ -141,6 +141,31 @@ const queryIsGivenOnce: ConfigRule = ({ syncs }) =>
     return [];
   });
 
+/** C0 and C1 control characters (NUL, escape, newline …): never meant in a name. */
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * Texts sent to Braze as written hold no control character: one there is a paste or encoding accident, that
+ * a database refuses (NUL) or a terminal obeys (escape sequences) when the name is stored or shown.
+ */
+const brazeTextsHaveNoControls: ConfigRule = ({ syncs }) =>
+  syncs.flatMap((sync, index) =>
+    [
+      { path: `syncs[${index}].cohort_name`, text: sync.cohort_name },
+      { path: `syncs[${index}].identifiers.alias_label`, text: sync.identifiers.alias_label },
+    ].flatMap(({ path, text }) => {
+      const found = text === undefined ? null : CONTROL.exec(text);
+      if (found === null) return [];
+      const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      return [
+        {
+          path,
+          message: `contains a control character (U+${code} at character ${found.index + 1}); remove it`,
+        },
+      ];
+    }),
+  );
+
 const schedulesAreValid: ConfigRule = ({ syncs }) =>
   syncs.flatMap((sync, index) => {
     const issues: ConfigIssue[] = [];
@@ -173,6 +198,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
   syncNamesAreUnique,
   cohortIdsAreUnique,
   queryIsGivenOnce,
+  brazeTextsHaveNoControls,
   schedulesAreValid,
 ];
 

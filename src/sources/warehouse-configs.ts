@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { bigqueryConfig, bigqueryWarehouseSchema } from './bigquery/bigquery-config.js';
-import { duckdbConfig, duckdbWarehouseSchema } from './duckdb/duckdb-config.js';
+import { duckdbConfig, duckdbWarehouseSchema, type DuckDbWarehouseConfig } from './duckdb/duckdb-config.js';
 import { postgresConfig, postgresWarehouseSchema } from './postgres/postgres-config.js';
 import { snowflakeConfig, snowflakeWarehouseSchema } from './snowflake/snowflake-config.js';
 import type { WarehouseConfigModule } from './warehouse-config-module.js';
@@ -22,6 +22,9 @@ export const WAREHOUSE_SCHEMAS = [
 
 /** A parsed `warehouse:` mapping of any type. */
 export type AnyWarehouseConfig = z.output<(typeof WAREHOUSE_SCHEMAS)[number]>;
+
+/** A `warehouse:` mapping as the config loader resolved it, with what it derives (DuckDB's catalog name). */
+export type ResolvedWarehouseConfig = DuckDbWarehouseConfig | Exclude<AnyWarehouseConfig, { type: 'duckdb' }>;
 
 type WarehouseType = AnyWarehouseConfig['type'];
 

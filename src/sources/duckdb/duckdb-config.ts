@@ -28,7 +28,30 @@ export const duckdbWarehouseSchema = z.strictObject({
     .describe("DuckDB's worker threads. Default: DuckDB's own (one per core)."),
 });
 
-export type DuckDbWarehouseConfig = z.output<typeof duckdbWarehouseSchema>;
+export type DuckDbWarehouseConfig = z.output<typeof duckdbWarehouseSchema> & {
+  /**
+   * The catalog name the file is attached as, set by the config loader when DuckDB's own would clash (see
+   * {@link catalogFor}); not a key of the file. Default: DuckDB's own, the file's name.
+   */
+  readonly catalog?: string;
+};
+
+/** Catalogs every DuckDB instance of cohort-sync has, besides the database file's. */
+const BUILT_IN_CATALOGS = ['temp', 'system', 'memory', DUCKDB_STAGE_CATALOG];
+
+/**
+ * The name to attach a database file as, when DuckDB's own is taken. DuckDB names a file's catalog after
+ * the file up to its first dot (`cohort_sync.duckdb` is `cohort_sync`), and when that is also the name of
+ * the state schema, `cohort_sync.sync_runs` could be either and DuckDB refuses it ("ambiguous reference");
+ * a built-in catalog's name cannot be taken twice. Then the file is attached as `<name>_db`.
+ */
+export function catalogFor(file: string, stateSchema: string): string | undefined {
+  const name = path.basename(file).split('.')[0] ?? '';
+  const taken = [stateSchema, ...BUILT_IN_CATALOGS].some(
+    (other) => other.toLowerCase() === name.toLowerCase(),
+  );
+  return taken ? `${name}_db` : undefined;
+}
 
 /** Names DuckDB resolves before schemas of the database file: catalogs, and schemas of its own. */
 const RESERVED: Record<string, string> = {
@@ -45,8 +68,12 @@ export const duckdbConfig = {
   secretKeys: () => [],
   rules: () => [],
   reservedSchema: (name) => RESERVED[name.toLowerCase()],
-  resolve: (warehouse, baseDir) =>
-    warehouse.path === ':memory:' ? warehouse : { ...warehouse, path: path.resolve(baseDir, warehouse.path) },
+  resolve(warehouse, baseDir, stateSchema) {
+    if (warehouse.path === ':memory:') return warehouse;
+    const file = path.resolve(baseDir, warehouse.path);
+    const catalog = catalogFor(file, stateSchema);
+    return { ...warehouse, path: file, ...(catalog === undefined ? {} : { catalog }) };
+  },
   async check(warehouse) {
     // A folder this user may not read is left to the open, which names it: who validates may not be who runs.
     const problem = await duckdbPathProblem(warehouse.path).catch(() => undefined);
