@@ -125,6 +125,7 @@ export class BigQuerySource implements Source {
    * is a job in it, then `COMMIT TRANSACTION` (or `ROLLBACK TRANSACTION`), and the session is ended.
    * BigQuery cancels a transaction that updates or deletes rows of a table another open transaction
    * changes; nothing of it is kept, so it is run again from the start (`work` reads afresh) after a wait.
+   * Callers learn both from the capability {@link SqlCapabilities.deferredTransactions}.
    */
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
