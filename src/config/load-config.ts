@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { warehouseConfigModule } from '../sources/warehouse-configs.js';
 import { BRAZE_INSTANCES } from './braze-instances.js';
 import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
 import { DEFAULT_BRAZE_TARGET, rawBrazeTargets } from './braze-targets.js';
 import { describeIssue, unionBranchIssues } from './describe-issue.js';
 import { interpolate } from './interpolate.js';
 import { formatPath } from './path.js';
-import { warehouseConfigModule } from '../sources/warehouse-configs.js';
 import { CONFIG_RULES, defaultCohortId } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { secretValues } from './secrets.js';
@@ -101,9 +101,9 @@ export async function parseConfig(
     raw.syncs.map((sync, index) => resolveSync(sync, index, baseDir, issues, defaultName)),
   );
   const state = stateOf(raw);
-  const module = warehouseConfigModule(raw.warehouse);
-  const warehouse = module.resolve?.(raw.warehouse, baseDir, state.schema) ?? raw.warehouse;
-  issues.push(...((await module.check?.(warehouse)) ?? []));
+  const vendor = warehouseConfigModule(raw.warehouse);
+  const warehouse = vendor.resolve?.(raw.warehouse, baseDir, state.schema) ?? raw.warehouse;
+  issues.push(...((await vendor.check?.(warehouse)) ?? []));
   if (issues.length > 0) fail(issues);
 
   return deepFreeze({

@@ -15,9 +15,9 @@ const warehouseRules: ConfigRule = ({ warehouse, state }) =>
 
 /** The state schema is one the engine lets cohort-sync keep tables in for good: no system or temporary schema. */
 const stateSchemaIsUsable: ConfigRule = ({ warehouse, state }) => {
-  const module = warehouseConfigModule(warehouse);
-  const named = module.namedStateSchema?.(warehouse) ?? { path: 'state.schema', name: state.schema };
-  const reason = module.reservedSchema(named.name);
+  const vendor = warehouseConfigModule(warehouse);
+  const named = vendor.namedStateSchema?.(warehouse) ?? { path: 'state.schema', name: state.schema };
+  const reason = vendor.reservedSchema(named.name);
   return reason === undefined
     ? []
     : [

@@ -45,7 +45,7 @@ const BUILT_IN_CATALOGS = ['temp', 'system', 'memory', DUCKDB_STAGE_CATALOG];
  * the state schema, `cohort_sync.sync_runs` could be either and DuckDB refuses it ("ambiguous reference");
  * a built-in catalog's name cannot be taken twice. Then the file is attached as `<name>_db`.
  */
-export function catalogFor(file: string, stateSchema: string): string | undefined {
+function catalogFor(file: string, stateSchema: string): string | undefined {
   const name = path.basename(file).split('.')[0] ?? '';
   const taken = [stateSchema, ...BUILT_IN_CATALOGS].some(
     (other) => other.toLowerCase() === name.toLowerCase(),
