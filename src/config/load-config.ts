@@ -12,7 +12,7 @@ import { formatPath } from './path.js';
 import { CONFIG_RULES, defaultCohortId } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { secretValues } from './secrets.js';
-import { trimStatement } from './trim-statement.js';
+import { isEmptyStatement, trimStatement } from './trim-statement.js';
 import type { BrazeConfig, Config, SyncConfig } from './types.js';
 import { YamlPositions } from './yaml-positions.js';
 
@@ -173,13 +173,13 @@ async function resolveSync(
 ): Promise<SyncConfig> {
   let query = sync.query === undefined ? '' : trimStatement(sync.query);
   let queryFile: string | undefined;
-  if (sync.query !== undefined && query === '')
+  if (sync.query !== undefined && isEmptyStatement(query))
     issues.push({ path: `syncs[${index}].query`, message: NO_STATEMENT });
   if (sync.query_file !== undefined) {
     queryFile = path.resolve(baseDir, sync.query_file);
     try {
       query = trimStatement((await readFile(queryFile, 'utf8')).trim());
-      if (query === '')
+      if (isEmptyStatement(query))
         issues.push({ path: `syncs[${index}].query_file`, message: `${sync.query_file} ${NO_STATEMENT}` });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

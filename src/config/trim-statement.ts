@@ -3,35 +3,65 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
 const IDENTIFIER_CHAR = /[A-Za-z0-9_$]/;
 
 /**
- * A SQL statement without what may follow its end: semicolons, whitespace and comments, so that the
- * statement can be embedded as a subquery (`SELECT 1; -- the VIPs` is `SELECT 1`). Quoted text and comments
- * inside the statement are kept as written. When the scan cannot be sure where a quote or comment ends (it
- * is not closed), nothing is removed after it, and the warehouse reports the statement as it was written.
+ * A SQL statement without the semicolons after its end (`SELECT 1; -- the VIPs` is `SELECT 1 -- the VIPs`),
+ * so that it can be embedded as a subquery, where a `;` would end the enclosing statement. Comments are
+ * kept, after the end too (they may carry a query tag); whoever embeds the statement closes it on a new
+ * line, after any `--` comment. Quoted text is kept as written; when the scan cannot tell where a quote or
+ * comment ends (it is not closed), nothing after it is removed, and the warehouse reports the statement.
  */
 export function trimStatement(statement: string): string {
+  const end = statementEnd(statement);
+  let tail = '';
+  for (let i = end; i < statement.length;) {
+    const skip = commentEnd(statement, i);
+    if (skip > i) {
+      tail += statement.slice(i, skip);
+      i = skip;
+    } else {
+      if (statement[i] !== ';') tail += statement[i];
+      i++;
+    }
+  }
+  return (statement.slice(0, end) + tail).trimEnd();
+}
+
+/** Whether a statement holds anything besides whitespace, comments and semicolons. */
+export function isEmptyStatement(statement: string): boolean {
+  return statementEnd(statement) === 0;
+}
+
+/** The index after the statement's last character that is not whitespace, a comment or a semicolon. */
+function statementEnd(statement: string): number {
   let end = 0;
   for (let i = 0; i < statement.length;) {
     const char = statement[i]!;
-    const next = statement[i + 1];
-    if (char === '-' && next === '-') {
-      const newline = statement.indexOf('\n', i);
-      i = newline < 0 ? statement.length : newline + 1;
-    } else if (char === '/' && next === '*') {
-      const close = statement.indexOf('*/', i + 2);
-      if (close < 0) return statement.trimEnd();
-      i = close + 2;
+    const skip = commentEnd(statement, i);
+    if (skip < 0) return statement.length;
+    if (skip > i) {
+      i = skip;
     } else if (char === "'" || char === '"' || char === '`') {
-      i = quoteEnd(statement, i);
-      end = i;
+      i = end = quoteEnd(statement, i);
     } else if (char === '$' && !IDENTIFIER_CHAR.test(statement[i - 1] ?? ' ') && dollarTag(statement, i)) {
-      i = dollarQuoteEnd(statement, i);
-      end = i;
+      i = end = dollarQuoteEnd(statement, i);
     } else {
       i++;
       if (char !== ';' && !/\s/.test(char)) end = i;
     }
   }
-  return statement.slice(0, end);
+  return end;
+}
+
+/** The index after a comment that starts at `start`; `start` when none does there; -1 when it is not closed. */
+function commentEnd(text: string, start: number): number {
+  if (text.startsWith('--', start)) {
+    const newline = text.indexOf('\n', start);
+    return newline < 0 ? text.length : newline + 1;
+  }
+  if (text.startsWith('/*', start)) {
+    const close = text.indexOf('*/', start + 2);
+    return close < 0 ? -1 : close + 2;
+  }
+  return start;
 }
 
 /** The index after the quote that opens at `start`: doubled quotes and backslash escapes stay inside. */

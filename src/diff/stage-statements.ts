@@ -24,8 +24,9 @@ interface StageInput {
 }
 
 /**
- * The user's SQL, ready to embed as a subquery: without trailing semicolons and comments (a `--` comment
- * would swallow the closing parenthesis, a `;` end the statement), and on a line of its own.
+ * The user's SQL, ready to embed as a subquery: without the semicolons after its end (one would end the
+ * enclosing statement), and followed by a newline, so that a trailing `--` comment ends before the closing
+ * parenthesis.
  */
 export function asSubquery(userSql: string): string {
   return `${trimStatement(userSql).trim()}\n`;

@@ -95,18 +95,30 @@ describe('a literal ${…}', () => {
 
 describe('the end of an audience query', () => {
   it.each([
-    ['a semicolon', 'SELECT id AS external_id FROM t;'],
-    ['a semicolon and a comment', 'SELECT id AS external_id FROM t; -- the VIPs'],
-    ['a comment, then a semicolon on its own line', 'SELECT id AS external_id FROM t -- VIPs\n;\n'],
-    ['a block comment', 'SELECT id AS external_id FROM t; /* the VIPs */'],
-  ])('ending in %s is the statement alone', async (_name, query) => {
+    ['a semicolon', 'SELECT id AS external_id FROM t;', 'SELECT id AS external_id FROM t'],
+    [
+      'a semicolon and a comment',
+      'SELECT id AS external_id FROM t; -- the VIPs',
+      'SELECT id AS external_id FROM t -- the VIPs',
+    ],
+    [
+      'a comment, then a semicolon on its own line',
+      'SELECT id AS external_id FROM t -- VIPs\n;\n',
+      'SELECT id AS external_id FROM t -- VIPs',
+    ],
+    [
+      'a semicolon and a block comment (a query tag, say)',
+      'SELECT id AS external_id FROM t; /* team: crm */ ;',
+      'SELECT id AS external_id FROM t /* team: crm */',
+    ],
+  ])('ending in %s loses its semicolons and keeps its comments', async (_name, query, expected) => {
     const yaml = edited(
       configWithWarehouse(DUCKDB),
       'query: SELECT external_id FROM customers',
       `query: ${JSON.stringify(query)}`,
     );
     const config = await parseConfig(yaml, '/project/c.yaml', ENV);
-    expect(config.syncs[0]!.query).toBe('SELECT id AS external_id FROM t');
+    expect(config.syncs[0]!.query).toBe(expected);
   });
 
   it('keeps what only looks like an end inside quotes and dollar quotes', async () => {
@@ -122,7 +134,7 @@ describe('the end of an audience query', () => {
         `query: ${JSON.stringify(`${query}; -- trailing`)}`,
       );
       const config = await parseConfig(yaml, '/project/c.yaml', ENV);
-      expect(config.syncs[0]!.query).toBe(query);
+      expect(config.syncs[0]!.query).toBe(`${query} -- trailing`);
     }
   });
 

@@ -11,12 +11,12 @@ describe('the user SQL embedded as a subquery', () => {
   afterAll(() => source.close());
 
   it.each([
-    'SELECT 1 AS external_id;',
-    'SELECT 1 AS external_id; -- the VIPs',
-    'SELECT 1 AS external_id -- the VIPs\n;;\n',
-    'SELECT 1 AS external_id; /* the VIPs */ ;',
-  ])('drops a trailing semicolon and comment that would break the subquery: %j', async (query) => {
-    expect(asSubquery(query)).toBe('SELECT 1 AS external_id\n');
+    ['SELECT 1 AS external_id;', 'SELECT 1 AS external_id\n'],
+    ['SELECT 1 AS external_id; -- the VIPs', 'SELECT 1 AS external_id -- the VIPs\n'],
+    ['SELECT 1 AS external_id -- the VIPs\n;;\n', 'SELECT 1 AS external_id -- the VIPs\n'],
+    ['SELECT 1 AS external_id; /* the VIPs */ ;', 'SELECT 1 AS external_id /* the VIPs */\n'],
+  ])('drops the semicolons that would end the enclosing statement: %j', async (query, expected) => {
+    expect(asSubquery(query)).toBe(expected);
     const rows = await source.execute(
       sql.raw(`SELECT * FROM (${asSubquery(query)}) AS q`).compile(source.db),
     );
