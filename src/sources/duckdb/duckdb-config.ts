@@ -63,6 +63,16 @@ const RESERVED: Record<string, string> = {
   [DUCKDB_STAGE_CATALOG]: "is where cohort-sync keeps each run's stage tables, dropped after the run",
 };
 
+/** The path's problem; none when it cannot be told, such as a folder this user may not read (see check). */
+function pathProblem(file: string): string | undefined {
+  try {
+    return duckdbPathProblem(file);
+  } catch {
+    // Left to the open, which names the path: who validates a config may not be who runs it.
+    return undefined;
+  }
+}
+
 /** DuckDB's part of the config: the embedded database file. */
 export const duckdbConfig = {
   secretKeys: () => [],
@@ -74,9 +84,10 @@ export const duckdbConfig = {
     const catalog = catalogFor(file, stateSchema);
     return { ...warehouse, path: file, ...(catalog === undefined ? {} : { catalog }) };
   },
-  async check(warehouse) {
-    // A folder this user may not read is left to the open, which names it: who validates may not be who runs.
-    const problem = await duckdbPathProblem(warehouse.path).catch(() => undefined);
-    return problem === undefined ? [] : [{ path: 'warehouse.path', message: `${warehouse.path} ${problem}` }];
+  check(warehouse) {
+    const problem = pathProblem(warehouse.path);
+    return Promise.resolve(
+      problem === undefined ? [] : [{ path: 'warehouse.path', message: `${warehouse.path} ${problem}` }],
+    );
   },
 } satisfies WarehouseConfigModule<DuckDbWarehouseConfig>;

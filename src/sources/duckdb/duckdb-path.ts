@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
 /** Kernel file systems whose "files" are no database: DuckDB spins on some of them forever (/proc/self/mem). */
@@ -8,12 +8,13 @@ const VIRTUAL_ROOTS = ['/proc', '/sys'];
  * Why a DuckDB database file cannot be at `file`, or undefined when it can: it must be a regular file, or
  * not exist yet under folders that are folders. Checked before DuckDB opens the path, at `validate` and at
  * open. Permissions are left to the open, whose error names the path: the user who validates a config is
- * not always the one who runs it.
+ * not always the one who runs it. Synchronous: a few metadata calls, cheaper than a trip each through the
+ * thread pool while the CLI starts. Throws what the file system throws (EACCES on a folder on the way).
  */
-export async function duckdbPathProblem(file: string): Promise<string | undefined> {
+export function duckdbPathProblem(file: string): string | undefined {
   if (file === ':memory:') return undefined;
-  const existing = await nearestExisting(path.resolve(file));
-  const real = path.join(await realpath(existing.path), path.relative(existing.path, path.resolve(file)));
+  const existing = nearestExisting(path.resolve(file));
+  const real = path.join(realpathSync(existing.path), path.relative(existing.path, path.resolve(file)));
   const root = VIRTUAL_ROOTS.find((prefix) => real === prefix || real.startsWith(`${prefix}/`));
   if (root !== undefined) return `is under ${root}, a kernel file system, not a place for a database file`;
   if (existing.path === path.resolve(file)) {
@@ -29,14 +30,14 @@ export async function duckdbPathProblem(file: string): Promise<string | undefine
 
 interface Existing {
   path: string;
-  stats: Awaited<ReturnType<typeof stat>>;
+  stats: Stats;
 }
 
 /** The path itself when it exists, else its nearest ancestor that does. */
-async function nearestExisting(file: string): Promise<Existing> {
+function nearestExisting(file: string): Existing {
   for (let current = file; ; current = path.dirname(current)) {
     try {
-      return { path: current, stats: await stat(current) };
+      return { path: current, stats: statSync(current) };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // ENOTDIR: a file stands where a folder should be; its ancestors say which.

@@ -166,9 +166,12 @@ async function drain(result: DuckDBResult): Promise<void> {
  */
 async function prepareLocation(file: string): Promise<void> {
   if (file === ':memory:') return;
-  const problem = await duckdbPathProblem(file).catch(
-    (error: unknown) => `cannot be reached: ${errorMessage(error)}`,
-  );
+  let problem: string | undefined;
+  try {
+    problem = duckdbPathProblem(file);
+  } catch (error) {
+    problem = `cannot be reached: ${errorMessage(error)}`;
+  }
   if (problem !== undefined) throw new WarehouseError(`warehouse.path ${file} ${problem}`, {});
   try {
     await mkdir(path.dirname(file), { recursive: true });
