@@ -3,6 +3,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
+import { aliasBomb } from '../support/alias-bomb.js';
 import { BIN, runCli, type CliResult } from '../support/cli.js';
 import { configWithWarehouse } from '../support/config-text.js';
 import { cohortMembers, emulator, TEST_ENV } from '../support/emulator.js';
@@ -62,14 +63,7 @@ describe('hostile config through the CLI', () => {
   });
 
   it('a YAML alias bomb: exit 2 naming the file, at once', async () => {
-    const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (const [index, name] of [...'bcdefghi'].entries())
-      levels.push(
-        `${name}: &${name} [${Array(9)
-          .fill(`*${String.fromCharCode(97 + index)}`)
-          .join(', ')}]`,
-      );
-    const file = await write('bomb.yaml', `${levels.join('\n')}\n`);
+    const file = await write('bomb.yaml', aliasBomb());
     const started = Date.now();
     const result = await runCli(['validate', '--config', file], { env: TEST_ENV });
     expectBadConfig(result, file);

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
+import { aliasBomb } from '../support/alias-bomb.js';
 import { configProblems, configWithWarehouse } from '../support/config-text.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -28,12 +29,7 @@ const withState = (warehouse: string, schema: string) =>
 
 describe('a YAML alias bomb', () => {
   it('is bad config naming the file, not a hang or a crash', async () => {
-    const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (const [index, name] of [...'bcdefghi'].entries()) {
-      const previous = String.fromCharCode(97 + index);
-      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
-    }
-    const message = await problems(`${levels.join('\n')}\n${configWithWarehouse(DUCKDB)}`);
+    const message = await problems(`${aliasBomb()}${configWithWarehouse(DUCKDB)}`);
     expect(message).toMatch(
       /^invalid config \(1 problem\):\n {2}\/project\/config\/cohort-sync\.yaml: YAML aliases \(\*name\) expand to more than 100 copies, as an alias bomb would/,
     );
