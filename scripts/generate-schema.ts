@@ -1,6 +1,7 @@
 /**
  * `npm run schema`: writes the editor JSON Schema and the configuration
- * reference from the zod schema in src/config/schema.ts. CI fails when the
+ * reference from the zod schema in src/config/schema.ts (the `warehouse:` mappings in
+ * src/sources/<vendor>/<vendor>-config.ts). CI fails when the
  * checked-in files differ from what this writes (test/config/json-schema.test.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';

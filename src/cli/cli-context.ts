@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+import { DEFAULT_CONFIG_FILE } from '../config/default-config-file.js';
 import type { Config } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { Redactor, TextLogger, type Logger } from '../log/logger.js';
@@ -21,6 +21,8 @@ export class CliContext {
 
   /** Loads the config and starts redacting its secrets from all output. */
   async load(file: string): Promise<Config> {
+    // Imported here: the schema and its libraries are the bulk of start-up, and `--version` needs none of it.
+    const { loadConfig } = await import('../config/load-config.js');
     const config = await loadConfig(file);
     this.redactor = new Redactor(config.secrets);
     return config;

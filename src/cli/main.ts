@@ -2,14 +2,36 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { CohortSyncError, ConfigError, UsageError, errorMessage } from '../errors.js';
 import { CliContext, type Io } from './cli-context.js';
-import { registerDaemon } from './commands/daemon.js';
-import { registerEmulator } from './commands/emulator.js';
-import { registerInit } from './commands/init.js';
-import { registerPlan } from './commands/plan.js';
-import { registerRun } from './commands/run.js';
-import { registerStatus } from './commands/status.js';
-import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Every command's module, in the order `--help` lists them, imported only when needed: a command pulls in
+ * the config schema, kysely, the Braze client, pino or a warehouse's SDK, and `--version` or `validate`
+ * should not wait for the others' (start-up target: docs/benchmarks.md).
+ */
+const COMMANDS: readonly (readonly [name: string, load: () => Promise<Register>])[] = [
+  ['init', async () => (await import('./commands/init.js')).registerInit],
+  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+  ['plan', async () => (await import('./commands/plan.js')).registerPlan],
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['daemon', async () => (await import('./commands/daemon.js')).registerDaemon],
+  ['status', async () => (await import('./commands/status.js')).registerStatus],
+  ['emulator', async () => (await import('./commands/emulator.js')).registerEmulator],
+];
+
+/**
+ * The commands to register for `argv`: the one it names; none for `--version` alone; all of them for help,
+ * no command, or an unknown one (so that commander lists them, or suggests the one meant).
+ */
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const [first] = argv.filter((arg) => !arg.startsWith('-'));
+  const named = COMMANDS.filter(([name]) => name === first);
+  if (named.length > 0) return named;
+  const versionOnly = argv.length > 0 && argv.every((arg) => arg === '-V' || arg === '--version');
+  return versionOnly ? [] : COMMANDS;
+}
 
 const defaultIo: Io = {
   out: (text) => process.stdout.write(text),
@@ -25,17 +47,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)');
-  for (const register of [
-    registerInit,
-    registerValidate,
-    registerPlan,
-    registerRun,
-    registerDaemon,
-    registerStatus,
-    registerEmulator,
-  ]) {
-    register(program, ctx);
-  }
+  for (const [, load] of commandsFor(argv)) (await load())(program, ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

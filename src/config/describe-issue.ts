@@ -10,12 +10,13 @@ export function describeIssue(issue: ZodIssue, schema: z.ZodType, input: unknown
       const known = knownKeys(schema, issue.path, input);
       return issue.keys.map((key) => `unknown key${suggestion(key, known)}`);
     }
-    case 'invalid_type':
-      return [
-        valueAt(input, issue.path) === undefined
-          ? `is required (expected ${article(issue.expected)})`
-          : `expected ${article(issue.expected)}, got ${kindOf(valueAt(input, issue.path))}`,
-      ];
+    case 'invalid_type': {
+      const value = valueAt(input, issue.path);
+      if (value === undefined) return [`is required (expected ${article(issue.expected)})`];
+      // Every secret is a string: a value given where one was expected may be a secret, so it is not echoed.
+      const got = issue.expected === 'string' ? kindOf(value, { echo: false }) : kindOf(value);
+      return [`expected ${article(issue.expected)}, got ${got}`];
+    }
     case 'invalid_union': {
       const options = 'options' in issue && Array.isArray(issue.options) ? issue.options.map(String) : [];
       if (options.length > 0) {
@@ -67,11 +68,11 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-function kindOf(value: unknown): string {
+function kindOf(value: unknown, { echo = true } = {}): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${article(typeof value)} (${JSON.stringify(value)})`;
+  return echo ? `${article(typeof value)} (${JSON.stringify(value)})` : article(typeof value);
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -1,7 +1,8 @@
 import type { ConfigIssue } from '../errors.js';
 import { formatPath, type PathSegment } from './path.js';
 
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `${VAR}`, or `$${VAR}`: the escape for a literal `${VAR}`. */
+const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const WHOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 export interface Interpolated {
@@ -11,7 +12,7 @@ export interface Interpolated {
   issues: ConfigIssue[];
 }
 
-/** Replaces `${VAR}` in every string of a parsed YAML tree with the environment's value. */
+/** Replaces `${VAR}` in every string of a parsed YAML tree with the environment's value; `$${VAR}` stays `${VAR}`. */
 export function interpolate(tree: unknown, env: NodeJS.ProcessEnv): Interpolated {
   const references = new Map<string, string>();
   const issues: ConfigIssue[] = [];
@@ -36,7 +37,8 @@ export function interpolate(tree: unknown, env: NodeJS.ProcessEnv): Interpolated
       issues.push({ path: formatPath(path), message: `environment variable ${whole} is set but empty` });
       return '';
     }
-    return text.replace(REFERENCE, (_match, name: string) => {
+    return text.replace(REFERENCE, (_match, escaped: string, name: string) => {
+      if (escaped) return `\${${name}}`;
       const value = env[name];
       if (value === undefined) {
         issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });

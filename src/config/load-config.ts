@@ -2,18 +2,21 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { warehouseConfigModule } from '../sources/warehouse-configs.js';
 import { BRAZE_INSTANCES } from './braze-instances.js';
+import { DEFAULT_CONFIG_FILE } from './default-config-file.js';
 import { DEFAULT_BRAZE_TARGET, rawBrazeTargets } from './braze-targets.js';
 import { describeIssue, unionBranchIssues } from './describe-issue.js';
 import { interpolate } from './interpolate.js';
 import { formatPath } from './path.js';
-import { CONFIG_RULES, defaultCohortId, secretValues } from './rules.js';
+import { CONFIG_RULES, defaultCohortId } from './rules.js';
 import { configSchema, type RawConfig } from './schema.js';
-import type { BrazeConfig, Config, SyncConfig, WarehouseConfig } from './types.js';
+import { secretValues } from './secrets.js';
+import { isEmptyStatement, trimStatement } from './trim-statement.js';
+import type { BrazeConfig, Config, SyncConfig } from './types.js';
 import { YamlPositions } from './yaml-positions.js';
 
-/** The config file used when `--config` is not given. */
-export const DEFAULT_CONFIG_FILE = 'config/cohort-sync.yaml';
+export { DEFAULT_CONFIG_FILE };
 
 /**
  * Reads a YAML config: parse → interpolate `${VAR}` → validate against the
@@ -59,7 +62,7 @@ export async function parseConfig(
       },
     ]);
   }
-  const tree: unknown = document.toJS();
+  const tree = toTree(document, fail);
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
     fail([{ path: '', message: 'expected a YAML mapping with warehouse, braze and syncs' }]);
   }
@@ -97,18 +100,39 @@ export async function parseConfig(
   const syncs = await Promise.all(
     raw.syncs.map((sync, index) => resolveSync(sync, index, baseDir, issues, defaultName)),
   );
+  const state = stateOf(raw);
+  const vendor = warehouseConfigModule(raw.warehouse);
+  const warehouse = vendor.resolve?.(raw.warehouse, baseDir, state.schema) ?? raw.warehouse;
+  issues.push(...((await vendor.check?.(warehouse)) ?? []));
   if (issues.length > 0) fail(issues);
 
   return deepFreeze({
     file: path.resolve(file),
-    warehouse: resolveWarehouse(raw.warehouse, baseDir),
-    state: stateOf(raw),
+    warehouse,
+    state,
     braze: targets[0]![1],
     braze_targets: Object.fromEntries(targets),
     notifications: raw.notifications,
     syncs,
     secrets: secretValues(raw),
   });
+}
+
+/** Aliases a config may expand before it is refused as an alias bomb ("billion laughs"); yaml's default. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The document as plain data; aliases that would expand without bound are bad config, not a crash. */
+function toTree(document: ReturnType<typeof parseDocument>, fail: (issues: ConfigIssue[]) => never): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // yaml raises a ReferenceError for an alias it will not expand: too many uses, or no such anchor.
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = /excessive alias count/i.test(error.message)
+      ? `YAML aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, as an alias bomb would; write the values out, or refer to each anchor less often`
+      : `YAML error: ${error.message}`;
+    return fail([{ path: '', message }]);
+  }
 }
 
 function resolveBraze(braze: ReturnType<typeof rawBrazeTargets>[number]['braze']): BrazeConfig {
@@ -138,6 +162,8 @@ async function readConfigText(file: string, absolute: string): Promise<string> {
   }
 }
 
+const NO_STATEMENT = 'holds no SQL statement (it is empty, or only comments and semicolons)';
+
 async function resolveSync(
   sync: RawConfig['syncs'][number],
   index: number,
@@ -145,14 +171,16 @@ async function resolveSync(
   issues: ConfigIssue[],
   defaultTarget: string,
 ): Promise<SyncConfig> {
-  let query = sync.query ?? '';
+  let query = sync.query === undefined ? '' : trimStatement(sync.query);
   let queryFile: string | undefined;
+  if (sync.query !== undefined && isEmptyStatement(query))
+    issues.push({ path: `syncs[${index}].query`, message: NO_STATEMENT });
   if (sync.query_file !== undefined) {
     queryFile = path.resolve(baseDir, sync.query_file);
     try {
-      query = (await readFile(queryFile, 'utf8')).trim();
-      if (query === '')
-        issues.push({ path: `syncs[${index}].query_file`, message: `${sync.query_file} is empty` });
+      query = trimStatement((await readFile(queryFile, 'utf8')).trim());
+      if (isEmptyStatement(query))
+        issues.push({ path: `syncs[${index}].query_file`, message: `${sync.query_file} ${NO_STATEMENT}` });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason =
@@ -179,29 +207,10 @@ async function resolveSync(
   };
 }
 
-/** BigQuery (`dataset`) and Snowflake (`schema`) may name the state schema under warehouse; it is the state schema. */
+/** A warehouse may name the state schema itself (BigQuery `dataset`, Snowflake `schema`); it is the state schema. */
 function stateOf(raw: RawConfig): RawConfig['state'] {
-  const { warehouse } = raw;
-  const named =
-    warehouse.type === 'bigquery'
-      ? warehouse.dataset
-      : warehouse.type === 'snowflake'
-        ? warehouse.schema
-        : undefined;
-  return named === undefined ? raw.state : { ...raw.state, schema: named };
-}
-
-function resolveWarehouse(warehouse: WarehouseConfig, baseDir: string): WarehouseConfig {
-  if (warehouse.type === 'duckdb' && warehouse.path !== ':memory:') {
-    return { ...warehouse, path: path.resolve(baseDir, warehouse.path) };
-  }
-  if (warehouse.type === 'bigquery' && warehouse.key_file !== undefined) {
-    return { ...warehouse, key_file: path.resolve(baseDir, warehouse.key_file) };
-  }
-  if (warehouse.type === 'snowflake' && warehouse.private_key_path !== undefined) {
-    return { ...warehouse, private_key_path: path.resolve(baseDir, warehouse.private_key_path) };
-  }
-  return warehouse;
+  const named = warehouseConfigModule(raw.warehouse).namedStateSchema?.(raw.warehouse);
+  return named === undefined ? raw.state : { ...raw.state, schema: named.name };
 }
 
 function positionOfPath(positions: YamlPositions, dotted: string): string | undefined {

@@ -1,149 +1,32 @@
 import { validateDetailed } from 'node-cron';
-import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ConfigIssue } from '../errors.js';
+import { warehouseConfigModule } from '../sources/warehouse-configs.js';
 import { BRAZE_INSTANCES } from './braze-instances.js';
 import { isSingleTarget, rawBrazeTargets } from './braze-targets.js';
-import { wholeReference } from './interpolate.js';
 import type { RawConfig } from './schema.js';
+import { secretsAreReferences } from './secrets.js';
 
 /** Cross-field checks that one schema cannot express; each returns the problems it finds. */
 export type ConfigRule = (config: RawConfig, references: ReadonlyMap<string, string>) => ConfigIssue[];
 
-/** Config paths whose values are secrets: they must be `${VAR}` references and are redacted everywhere. */
-export function secretPaths(config: RawConfig): string[] {
-  const paths = rawBrazeTargets(config).flatMap((target) => [
-    `${target.path}.partner_api_key`,
-    `${target.path}.data_import_key`,
-  ]);
-  if ('password' in config.warehouse) paths.push('warehouse.password');
-  if ('private_key_passphrase' in config.warehouse) paths.push('warehouse.private_key_passphrase');
-  // A webhook URL carries its own token (Slack's do): treat it as a key.
-  if (config.notifications) paths.push('notifications.webhook_url');
-  if ('url' in config.warehouse && urlPassword(config.warehouse.url) !== undefined)
-    paths.push('warehouse.url');
-  return paths;
-}
+/** The warehouse's own checks, from its config module. */
+const warehouseRules: ConfigRule = ({ warehouse, state }) =>
+  warehouseConfigModule(warehouse).rules(warehouse, { stateSchema: state.schema });
 
-/** The values to redact: every secret, and a database URL's password on its own (decoded and as written). */
-export function secretValues(config: RawConfig): string[] {
-  const values = secretPaths(config).map((path) => valueAtPath(config, path));
-  if ('url' in config.warehouse) {
-    const password = urlPassword(config.warehouse.url);
-    if (password !== undefined) values.push(password, encodeURIComponent(password));
-  }
-  return values.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
-}
-
-function urlPassword(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    return parseConnectionString(url).password || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** An example variable name for each secret, for messages. */
-const SECRET_EXAMPLES: Record<string, string> = {
-  'warehouse.url': 'DATABASE_URL',
-  'warehouse.password': 'PGPASSWORD',
-};
-
-/** Example variable names of the Snowflake secrets, whose paths other warehouses share. */
-const SNOWFLAKE_SECRET_EXAMPLES: Record<string, string> = {
-  'warehouse.password': 'SNOWFLAKE_PASSWORD',
-  'warehouse.private_key_passphrase': 'SNOWFLAKE_PRIVATE_KEY_PASSPHRASE',
-};
-
-const secretsAreReferences: ConfigRule = (config, references) =>
-  secretPaths(config)
-    .filter((path) => wholeReference(references.get(path)) === undefined)
-    .filter((path) => valueAtPath(config, path) !== undefined)
-    .map((path) => {
-      const example =
-        (config.warehouse.type === 'snowflake' ? SNOWFLAKE_SECRET_EXAMPLES[path] : undefined) ??
-        SECRET_EXAMPLES[path] ??
-        'BRAZE_DATA_IMPORT_KEY';
-      return {
-        path,
-        message: `must be an environment variable reference such as \${${example}}; secrets are never written in config files`,
-      };
-    });
-
-const postgresConnectionIsNamedOnce: ConfigRule = ({ warehouse }) => {
-  if (warehouse.type !== 'postgres') return [];
-  const discrete = (['host', 'port', 'database', 'user', 'password', 'ssl'] as const).filter(
-    (key) => warehouse[key] !== undefined,
-  );
-  if (warehouse.url !== undefined) {
-    return discrete.map((key) => ({
-      path: `warehouse.${key}`,
-      message:
-        key === 'ssl'
-          ? 'give TLS settings in the url (?sslmode=require or verify-full), not both'
-          : 'give either url or host/port/database/user/password, not both',
-    }));
-  }
-  const missing = (['host', 'database', 'user'] as const).filter((key) => warehouse[key] === undefined);
-  if (missing.length === 3) {
-    return [
-      {
-        path: 'warehouse',
-        message:
-          'needs url (e.g. url: ${DATABASE_URL}) or host, database and user (and port, password, ssl as needed)',
-      },
-    ];
-  }
-  return missing.map((key) => ({ path: `warehouse.${key}`, message: `is required when url is not given` }));
-};
-
-const stateDatasetIsNamedOnce: ConfigRule = ({ warehouse, state }) =>
-  warehouse.type === 'bigquery' &&
-  warehouse.dataset !== undefined &&
-  state.schema !== 'cohort_sync' &&
-  state.schema !== warehouse.dataset
-    ? [
+/** The state schema is one the engine lets cohort-sync keep tables in for good: no system or temporary schema. */
+const stateSchemaIsUsable: ConfigRule = ({ warehouse, state }) => {
+  const vendor = warehouseConfigModule(warehouse);
+  const named = vendor.namedStateSchema?.(warehouse) ?? { path: 'state.schema', name: state.schema };
+  const reason = vendor.reservedSchema(named.name);
+  return reason === undefined
+    ? []
+    : [
         {
-          path: 'warehouse.dataset',
-          message: `names the state dataset, as state.schema does ("${state.schema}"); give one of them`,
+          path: named.path,
+          message: `"${named.name}" ${reason}; name a schema of your own, e.g. cohort_sync`,
         },
-      ]
-    : [];
-
-/** Snowflake logs in with a password or a private key: exactly one. */
-const snowflakeCredentialIsNamedOnce: ConfigRule = ({ warehouse }) => {
-  if (warehouse.type !== 'snowflake') return [];
-  const { password, private_key_path: keyPath, private_key_passphrase: passphrase } = warehouse;
-  if (password !== undefined && keyPath !== undefined)
-    return [{ path: 'warehouse', message: 'give either password or private_key_path, not both' }];
-  if (password === undefined && keyPath === undefined)
-    return [
-      {
-        path: 'warehouse',
-        message:
-          'needs password (e.g. password: ${SNOWFLAKE_PASSWORD}) or private_key_path (key-pair authentication)',
-      },
-    ];
-  if (passphrase !== undefined && keyPath === undefined)
-    return [
-      { path: 'warehouse.private_key_passphrase', message: 'is only used with private_key_path; remove it' },
-    ];
-  return [];
+      ];
 };
-
-/** warehouse.schema is the state schema on Snowflake: it and state.schema must not disagree. */
-const snowflakeStateSchemaIsNamedOnce: ConfigRule = ({ warehouse, state }) =>
-  warehouse.type === 'snowflake' &&
-  warehouse.schema !== undefined &&
-  state.schema !== 'cohort_sync' &&
-  state.schema.toUpperCase() !== warehouse.schema.toUpperCase()
-    ? [
-        {
-          path: 'warehouse.schema',
-          message: `names the state schema, as state.schema does ("${state.schema}"); give one of them`,
-        },
-      ]
-    : [];
 
 const endpointIsNamedOnce: ConfigRule = (config) =>
   rawBrazeTargets(config).flatMap(({ path, braze }): ConfigIssue[] => {
@@ -258,6 +141,31 @@ const queryIsGivenOnce: ConfigRule = ({ syncs }) =>
     return [];
   });
 
+/** C0 and C1 control characters (NUL, escape, newline …): never meant in a name. */
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * Texts sent to Braze as written hold no control character: one there is a paste or encoding accident, that
+ * a database refuses (NUL) or a terminal obeys (escape sequences) when the name is stored or shown.
+ */
+const brazeTextsHaveNoControls: ConfigRule = ({ syncs }) =>
+  syncs.flatMap((sync, index) =>
+    [
+      { path: `syncs[${index}].cohort_name`, text: sync.cohort_name },
+      { path: `syncs[${index}].identifiers.alias_label`, text: sync.identifiers.alias_label },
+    ].flatMap(({ path, text }) => {
+      const found = text === undefined ? null : CONTROL.exec(text);
+      if (found === null) return [];
+      const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      return [
+        {
+          path,
+          message: `contains a control character (U+${code} at character ${found.index + 1}); remove it`,
+        },
+      ];
+    }),
+  );
+
 const schedulesAreValid: ConfigRule = ({ syncs }) =>
   syncs.flatMap((sync, index) => {
     const issues: ConfigIssue[] = [];
@@ -283,15 +191,14 @@ const schedulesAreValid: ConfigRule = ({ syncs }) =>
 
 export const CONFIG_RULES: readonly ConfigRule[] = [
   secretsAreReferences,
-  postgresConnectionIsNamedOnce,
-  stateDatasetIsNamedOnce,
-  snowflakeCredentialIsNamedOnce,
-  snowflakeStateSchemaIsNamedOnce,
+  warehouseRules,
+  stateSchemaIsUsable,
   endpointIsNamedOnce,
   brazeTargetsAreKnown,
   syncNamesAreUnique,
   cohortIdsAreUnique,
   queryIsGivenOnce,
+  brazeTextsHaveNoControls,
   schedulesAreValid,
 ];
 
@@ -307,10 +214,4 @@ function isTimeZone(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-function valueAtPath(config: RawConfig, dotted: string): unknown {
-  return dotted
-    .split('.')
-    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config);
 }

@@ -1,89 +1,18 @@
 import { z } from 'zod';
-import { bigqueryWarehouseSchema } from './bigquery-schema.js';
-import { snowflakeWarehouseSchema } from './snowflake-schema.js';
+import { WAREHOUSE_SCHEMAS } from '../sources/warehouse-configs.js';
 
 /**
  * The one schema of the YAML config. Every key is declared here with its
- * description and default; unknown keys are errors. The editor JSON Schema is
- * generated from this file, so descriptions are user documentation.
+ * description and default, the `warehouse:` mapping of each type in its vendor's
+ * folder (src/sources/<vendor>/<vendor>-config.ts); unknown keys are errors. The
+ * editor JSON Schema is generated from it, so descriptions are user documentation.
  */
 
 const SYNC_NAME = /^[a-z][a-z0-9_]*$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
-export const duckdbWarehouseSchema = z.strictObject({
-  type: z.literal('duckdb').describe('Embedded DuckDB: nothing to install; the database is one file.'),
-  path: z
-    .string()
-    .min(1)
-    .describe('DuckDB database file, relative to this config file; `:memory:` for a throwaway database.'),
-  memory_limit: z
-    .string()
-    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 512MB or 2GiB')
-    .optional()
-    .describe(
-      "DuckDB's memory_limit, e.g. `256MB`: DuckDB runs inside cohort-sync, so this bounds the process; past it DuckDB spills to disk. Default: DuckDB's own (80% of RAM).",
-    ),
-  threads: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe("DuckDB's worker threads. Default: DuckDB's own (one per core)."),
-});
-
-export const postgresWarehouseSchema = z.strictObject({
-  type: z
-    .literal('postgres')
-    .describe('PostgreSQL (or a compatible server): audience queries and state tables in one database.'),
-  url: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional()
-    .describe(
-      'Connection URL such as postgres://user@host:5432/db?sslmode=require, usually ${DATABASE_URL}; ' +
-        'a URL with a password must be an environment reference. Or give host, port, database, user, password.',
-    ),
-  host: z.string().min(1).optional().describe('Server host name or address (instead of url).'),
-  port: z.number().int().min(1).max(65535).optional().describe('Server port; default 5432.'),
-  database: z.string().min(1).optional().describe('Database name (instead of url).'),
-  user: z.string().min(1).optional().describe('Role to log in as (instead of url).'),
-  password: z
-    .string()
-    .optional()
-    .describe('Password, as an environment reference like ${PGPASSWORD}; omit for trust or peer auth.'),
-  ssl: z
-    .union([z.boolean(), z.enum(['require', 'verify-full'])])
-    .optional()
-    .describe(
-      'TLS: `verify-full` (or true) encrypts and verifies the server certificate, `require` encrypts without ' +
-        'verifying it, false (the default) does not encrypt. With url, use its sslmode instead.',
-    ),
-  statement_timeout_seconds: z
-    .number()
-    .positive()
-    .optional()
-    .describe('Cancel any statement that runs longer than this; default: the server setting.'),
-  connect_timeout_seconds: z
-    .number()
-    .positive()
-    .default(30)
-    .describe('Give up connecting to the server after this long.'),
-  application_name: z
-    .string()
-    .min(1)
-    .max(63)
-    .default('cohort-sync')
-    .describe("Shown in pg_stat_activity.application_name for cohort-sync's connections."),
-});
-
 export const warehouseSchema = z
-  .discriminatedUnion('type', [
-    duckdbWarehouseSchema,
-    postgresWarehouseSchema,
-    bigqueryWarehouseSchema,
-    snowflakeWarehouseSchema,
-  ])
+  .discriminatedUnion('type', WAREHOUSE_SCHEMAS)
   .describe('Where the audience queries run and where state and audit tables live.');
 
 export const stateSchema = z

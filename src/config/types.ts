@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ResolvedWarehouseConfig } from '../sources/warehouse-configs.js';
 import type {
   brazeSchema,
   guardrailsSchema,
@@ -6,10 +7,10 @@ import type {
   notificationsSchema,
   retrySchema,
   stateSchema,
-  warehouseSchema,
 } from './schema.js';
 
-export type WarehouseConfig = z.output<typeof warehouseSchema>;
+/** The `warehouse:` mapping: relative paths resolved, and what the loader derives (DuckDB's catalog name). */
+export type WarehouseConfig = ResolvedWarehouseConfig;
 export type StateConfig = Readonly<z.output<typeof stateSchema>>;
 export type RetryConfig = Readonly<z.output<typeof retrySchema>>;
 export type IdentifiersConfig = Readonly<z.output<typeof identifiersSchema>>;

@@ -1,4 +1,5 @@
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
+import { trimStatement } from '../config/trim-statement.js';
 import type { SqlCapabilities } from '../sources/source.js';
 import type { IdentifierColumns } from './identifier-columns.js';
 import { createStageTable, qualified } from './stage-tables.js';
@@ -22,9 +23,13 @@ interface StageInput {
   table: string;
 }
 
-/** Removes what would break embedding the user's SQL as a subquery: trailing semicolons, and a trailing `--` comment. */
+/**
+ * The user's SQL, ready to embed as a subquery: without the semicolons after its end (one would end the
+ * enclosing statement), and followed by a newline, so that a trailing `--` comment ends before the closing
+ * parenthesis.
+ */
 export function asSubquery(userSql: string): string {
-  return `${userSql.trim().replace(/;+\s*$/, '')}\n`;
+  return `${trimStatement(userSql).trim()}\n`;
 }
 
 /**

@@ -14,6 +14,7 @@ export async function createSource(warehouse: WarehouseConfig): Promise<Source> 
         path: warehouse.path,
         memoryLimit: warehouse.memory_limit,
         threads: warehouse.threads,
+        catalog: warehouse.catalog,
       });
     }
     case 'postgres': {

@@ -19,6 +19,18 @@ export interface SqlCapabilities {
   /** Whether CREATE/DROP TABLE may run inside a transaction. */
   readonly transactionalDdl: boolean;
   /**
+   * Whether {@link Source.transaction} may defer its statements and run its work more than once (BigQuery).
+   * Work that only writes is collected and sent as one script when the work returns, so that a client that
+   * dies meanwhile leaves no transaction open: inside the work `execute` resolves at once with no rows and
+   * nothing has run yet, so whatever the work reads of the run's own progress (the bytes its jobs billed, a
+   * clock) is from before its statements; the script's own bytes are metered once it has run, after
+   * `transaction` returns. Work that reads runs statement by statement in a session instead. Either way a
+   * transaction cancelled for a concurrent update is run again from the start, work included, so the work
+   * must do nothing but run statements. Default `false`: each statement runs when `execute` is called, and
+   * the work runs once.
+   */
+  readonly deferredTransactions?: boolean;
+  /**
    * How one run per sync is enforced across processes.
    * `process`: the database is exclusive to one process (DuckDB file lock), so an in-process lock suffices;
    * `advisory`: a session-scoped advisory lock (PostgreSQL);

@@ -65,4 +65,8 @@ export async function applyCheckpoint(
     await tx.execute(run.audit.updateStatement(run.runId, { ...progress, ...usage }, options.final));
     await run.env.hooks?.beforeSnapshotCommit?.();
   });
+  // A deferred transaction ran its statements only now, after the audit write inside it was built:
+  // record the final bytes once more, so that the snapshot apply's own bytes count.
+  if (options.final && run.source.capabilities.deferredTransactions)
+    await run.audit.update(run.runId, run.usageProgress());
 }

@@ -30,7 +30,7 @@ describe('the editor JSON Schema', () => {
       const actual = await readFile(path.join(root, file), 'utf8').catch(() => '(missing)');
       expect(
         actual === expected,
-        `${file} is out of date with src/config/schema.ts: run \`npm run schema\` and commit ${file}`,
+        `${file} is out of date with the config schema: run \`npm run schema\` and commit ${file}`,
       ).toBe(true);
     }
   });
@@ -38,7 +38,7 @@ describe('the editor JSON Schema', () => {
   it('describes every key, so editors and the configuration reference explain it', () => {
     expect(
       undescribedKeys(configJsonSchema(), ''),
-      'add .describe("…") to these keys in src/config/schema.ts, then run `npm run schema`',
+      'add .describe("…") to these keys in src/config/schema.ts or src/sources/<vendor>/<vendor>-config.ts, then run `npm run schema`',
     ).toEqual([]);
   });
 

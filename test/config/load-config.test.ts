@@ -44,7 +44,7 @@ describe('config loading', () => {
     expect(config.braze.rest_endpoint).toBe('https://rest.fra-02.braze.eu');
   });
 
-  it('reads query_file relative to the config file', async () => {
+  it('reads query_file relative to the config file, without its trailing semicolon', async () => {
     await mkdir(path.join(dir, 'config'), { recursive: true });
     await mkdir(path.join(dir, 'queries'), { recursive: true });
     await writeFile(path.join(dir, 'queries', 'vip.sql'), 'SELECT external_id FROM vip;\n');
@@ -54,7 +54,7 @@ describe('config loading', () => {
     );
     const config = await loadConfig(path.join(dir, 'config', 'c.yaml'), ENV);
     expect(config.syncs[0]).toMatchObject({
-      query: 'SELECT external_id FROM vip;',
+      query: 'SELECT external_id FROM vip',
       query_file: path.join(dir, 'queries', 'vip.sql'),
     });
   });

@@ -14,6 +14,8 @@ export function bigqueryCapabilities(options: { stageExpirationHours: number }):
     exceptKeyword: 'EXCEPT DISTINCT',
     // Multi-statement transactions may not create or drop permanent tables.
     transactionalDdl: false,
+    // Sent as one script (or run in a session when they read), and retried on a concurrent update.
+    deferredTransactions: true,
     locking: 'lease',
     indexes: false,
     createStageTable: (table, select) =>

@@ -3,16 +3,16 @@ import type { AuthClient } from 'google-auth-library';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CompiledQuery, Kysely } from 'kysely';
 import { WarehouseError } from '../../errors.js';
-import type { WarehouseConfig } from '../../config/types.js';
 import type { QueryColumn, Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
 import { bigqueryCapabilities } from './bigquery-capabilities.js';
+import type { BigQueryWarehouseConfig } from './bigquery-config.js';
 import { BigQueryDialect } from './bigquery-dialect.js';
 import { BigQueryJobs, type BigQueryApi, type BigQueryRequest, type QueryOptions } from './bigquery-jobs.js';
 import { isIdentifierField, rowValues } from './bigquery-values.js';
 import { transactionScript } from './transaction-script.js';
 import { describeBigQueryError, type BigQueryErrorContext } from './describe-bigquery-error.js';
 
-export type BigQueryWarehouseConfig = Extract<WarehouseConfig, { type: 'bigquery' }>;
+export type { BigQueryWarehouseConfig };
 
 export interface BigQueryConnectOptions {
   /** Credentials to use instead of key_file or Application Default Credentials (tests pass a fake token). */
@@ -99,10 +99,6 @@ export class BigQuerySource implements Source {
     }
   }
 
-  async columnsOf(selectSql: string): Promise<string[]> {
-    return (await this.describeColumns(selectSql)).map((column) => column.name);
-  }
-
   async describeColumns(selectSql: string): Promise<QueryColumn[]> {
     try {
       const fields = await this.jobs.dryRunFields(selectSql.trim().replace(/;+\s*$/, ''));
@@ -125,6 +121,7 @@ export class BigQuerySource implements Source {
    * is a job in it, then `COMMIT TRANSACTION` (or `ROLLBACK TRANSACTION`), and the session is ended.
    * BigQuery cancels a transaction that updates or deletes rows of a table another open transaction
    * changes; nothing of it is kept, so it is run again from the start (`work` reads afresh) after a wait.
+   * Callers learn both from the capability {@link SqlCapabilities.deferredTransactions}.
    */
   async transaction<T>(work: (tx: StatementRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {

@@ -1,11 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import { Kysely, sql, type CompiledQuery, type Dialect, type DialectAdapter, type Driver } from 'kysely';
 import { DuckDbDialect } from 'kysely-duckdb';
-import { WarehouseError } from '../../errors.js';
+import { WarehouseError, errorMessage } from '../../errors.js';
 import type { QueryColumn, Row, SqlCapabilities, Source, StatementRunner } from '../source.js';
 import { isIdentifierType } from './duckdb-column-types.js';
+import { DUCKDB_STAGE_CATALOG } from './duckdb-config.js';
+import { openDuckDb, type DuckDbDatabase } from './duckdb-database.js';
+import { duckdbPathProblem } from './duckdb-path.js';
 import { DuckDbDriver, DuckDbStatementConnection } from './duckdb-driver.js';
 
 export interface DuckDbSourceOptions {
@@ -15,10 +18,9 @@ export interface DuckDbSourceOptions {
   memoryLimit?: string;
   /** DuckDB's worker threads; default one per core. */
   threads?: number;
+  /** The catalog name to attach the file as (see {@link openDuckDb}); default DuckDB's own, the file's name. */
+  catalog?: string;
 }
-
-/** The in-memory database attached to every instance for per-run stage tables (see {@link SqlCapabilities.stageSchema}). */
-export const DUCKDB_STAGE_CATALOG = 'cohort_sync_stage';
 
 export const DUCKDB_CAPABILITIES: SqlCapabilities = {
   textType: 'VARCHAR',
@@ -47,24 +49,23 @@ export class DuckDbSource implements Source {
   readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   private constructor(
-    private readonly instance: DuckDBInstance,
+    private readonly database: DuckDbDatabase,
     private readonly statements: DuckDbStatementConnection,
-    private readonly location: string,
   ) {
-    this.db = new Kysely({ dialect: duckDbDialect(instance, new DuckDbDriver(statements)) });
+    this.db = new Kysely({ dialect: duckDbDialect(database.instance, new DuckDbDriver(statements)) });
   }
 
   static async open(options: DuckDbSourceOptions): Promise<DuckDbSource> {
-    if (options.path !== ':memory:') await mkdir(path.dirname(options.path), { recursive: true });
+    await prepareLocation(options.path);
     try {
       const settings: Record<string, string> = {};
       if (options.memoryLimit !== undefined) settings.memory_limit = options.memoryLimit;
       if (options.threads !== undefined) settings.threads = String(options.threads);
-      const instance = await DuckDBInstance.fromCache(options.path, settings);
-      const connection = await instance.connect();
+      const database = await openDuckDb(options.path, settings, options.catalog);
+      const connection = await database.connect();
       await connection.run("SET TimeZone = 'UTC'");
       await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${DUCKDB_STAGE_CATALOG}`);
-      return new DuckDbSource(instance, new DuckDbStatementConnection(connection), options.path);
+      return new DuckDbSource(database, new DuckDbStatementConnection(connection));
     } catch (error) {
       throw describeOpenError(error, options.path);
     }
@@ -76,7 +77,7 @@ export class DuckDbSource implements Source {
   }
 
   async *stream(query: CompiledQuery): AsyncIterable<unknown[][]> {
-    const connection = await this.instance.connect();
+    const connection = await this.database.connect();
     let result: DuckDBResult | undefined;
     let finished = false;
     try {
@@ -98,13 +99,9 @@ export class DuckDbSource implements Source {
     }
   }
 
-  async columnsOf(selectSql: string): Promise<string[]> {
-    return (await this.describeColumns(selectSql)).map((column) => column.name);
-  }
-
   async describeColumns(selectSql: string): Promise<QueryColumn[]> {
     // A connection of its own: the statement connection may be inside another sync's transaction.
-    const connection: DuckDBConnection = await this.instance.connect();
+    const connection: DuckDBConnection = await this.database.connect();
     try {
       const prepared = await connection.prepare(selectSql);
       const columns: QueryColumn[] = [];
@@ -133,8 +130,7 @@ export class DuckDbSource implements Source {
   async close(): Promise<void> {
     await this.db.destroy();
     this.statements.raw.closeSync();
-    // fromCache keeps the instance for reuse in this process; a file must be released for the next process.
-    if (this.location !== ':memory:') this.instance.closeSync();
+    this.database.close();
   }
 }
 
@@ -160,6 +156,29 @@ async function drain(result: DuckDBResult): Promise<void> {
   }
 }
 
+/**
+ * Refuses a path that can hold no database file before DuckDB sees it (on some, such as files under /proc,
+ * DuckDB spins forever), and creates its folder.
+ */
+async function prepareLocation(file: string): Promise<void> {
+  if (file === ':memory:') return;
+  let problem: string | undefined;
+  try {
+    problem = duckdbPathProblem(file);
+  } catch (error) {
+    problem = `cannot be reached: ${errorMessage(error)}`;
+  }
+  if (problem !== undefined) throw new WarehouseError(`warehouse.path ${file} ${problem}`, {});
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+  } catch (error) {
+    throw new WarehouseError(
+      `cannot create the folder of warehouse.path ${file}: ${errorMessage(error)}; create it, or choose a path this user may write`,
+      { cause: error },
+    );
+  }
+}
+
 /** DuckDB locks a database file per process; say which process holds it and what to do. */
 function describeOpenError(error: unknown, file: string): WarehouseError {
   const message = error instanceof Error ? error.message : String(error);
@@ -171,5 +190,5 @@ function describeOpenError(error: unknown, file: string): WarehouseError {
       { code: 'WAREHOUSE_LOCKED', cause: error },
     );
   }
-  return new WarehouseError(`cannot open DuckDB file ${file}: ${message}`, { cause: error });
+  return new WarehouseError(`cannot open DuckDB file ${file} (warehouse.path): ${message}`, { cause: error });
 }

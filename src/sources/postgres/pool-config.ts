@@ -1,9 +1,9 @@
 import type { PoolConfig } from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
-import type { WarehouseConfig } from '../../config/types.js';
+import type { PostgresWarehouseConfig } from './postgres-config.js';
 import { pgTypes } from './type-parsers.js';
 
-export type PostgresWarehouseConfig = Extract<WarehouseConfig, { type: 'postgres' }>;
+export type { PostgresWarehouseConfig };
 
 /** Connections in the pool: a stream, a checkpoint write and the lock session run at once, with room to spare. */
 const POOL_SIZE = 5;

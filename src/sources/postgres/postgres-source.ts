@@ -106,10 +106,6 @@ export class PostgresSource implements Source {
     }
   }
 
-  async columnsOf(selectSql: string): Promise<string[]> {
-    return (await this.describeColumns(selectSql)).map((column) => column.name);
-  }
-
   async describeColumns(selectSql: string): Promise<QueryColumn[]> {
     // LIMIT 0: PostgreSQL plans the query and describes its columns without reading any row.
     const text = `SELECT * FROM (${selectSql.trim().replace(/;+\s*$/, '')}\n) AS q LIMIT 0`;

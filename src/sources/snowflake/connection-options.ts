@@ -1,10 +1,10 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'snowflake-sdk';
-import type { WarehouseConfig } from '../../config/types.js';
 import { WarehouseError, errorMessage } from '../../errors.js';
+import type { SnowflakeWarehouseConfig } from './snowflake-config.js';
 
-export type SnowflakeWarehouseConfig = Extract<WarehouseConfig, { type: 'snowflake' }>;
+export type { SnowflakeWarehouseConfig };
 
 /**
  * The SDK's connection options for the configured account and login. A private key is read and decrypted

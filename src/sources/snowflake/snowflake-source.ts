@@ -101,10 +101,6 @@ export class SnowflakeSource implements Source {
     }
   }
 
-  async columnsOf(selectSql: string): Promise<string[]> {
-    return (await this.describeColumns(selectSql)).map((column) => column.name);
-  }
-
   async describeColumns(selectSql: string): Promise<QueryColumn[]> {
     const sql = selectSql.trim().replace(/;+\s*$/, '');
     const session = await this.acquire();

@@ -100,10 +100,10 @@ describe.skipIf(!inject('postgresAvailable'))('the PostgreSQL source', () => {
     await source.execute(raw(`CREATE SEQUENCE ${sequence}`));
     try {
       // Running the query would advance the sequence ten times; describing it must not advance it at all.
-      const columns = await source.columnsOf(
+      const columns = await source.describeColumns(
         `SELECT nextval('${sequence}') AS external_id, 'x' AS "Device_Id" FROM generate_series(1, 10);  `,
       );
-      expect(columns).toEqual(['external_id', 'Device_Id']);
+      expect(columns.map((column) => column.name)).toEqual(['external_id', 'Device_Id']);
       expect(await source.execute(raw(`SELECT last_value, is_called FROM ${sequence}`))).toEqual([
         { last_value: 1, is_called: false },
       ]);

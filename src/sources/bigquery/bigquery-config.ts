@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { z } from 'zod';
+import { urlHasPassword, type WarehouseConfigModule } from '../warehouse-config-module.js';
 
 const DATASET = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
 
@@ -62,3 +64,35 @@ export const bigqueryWarehouseSchema = z.strictObject({
     .optional()
     .describe('Cancel any query job that runs longer than this; default: wait for it.'),
 });
+
+export type BigQueryWarehouseConfig = z.output<typeof bigqueryWarehouseSchema>;
+
+/** Why a dataset cannot hold the state tables on BigQuery. */
+function reservedSchema(name: string): string | undefined {
+  const upper = name.toUpperCase();
+  if (upper === 'INFORMATION_SCHEMA') return "is BigQuery's metadata views, not a dataset";
+  if (upper === '_SESSION') return "is BigQuery's session dataset: its tables vanish with the session";
+  return undefined;
+}
+
+/** BigQuery's part of the config: the project that runs and pays for the jobs, and the state dataset. */
+export const bigqueryConfig = {
+  secretKeys: (warehouse) =>
+    urlHasPassword(warehouse.api_endpoint) ? [{ key: 'api_endpoint', example: 'BIGQUERY_API_ENDPOINT' }] : [],
+  rules: (warehouse, { stateSchema }) =>
+    warehouse.dataset !== undefined && stateSchema !== 'cohort_sync' && stateSchema !== warehouse.dataset
+      ? [
+          {
+            path: 'warehouse.dataset',
+            message: `names the state dataset, as state.schema does ("${stateSchema}"); give one of them`,
+          },
+        ]
+      : [],
+  namedStateSchema: (warehouse) =>
+    warehouse.dataset === undefined ? undefined : { path: 'warehouse.dataset', name: warehouse.dataset },
+  reservedSchema,
+  resolve: (warehouse, baseDir) =>
+    warehouse.key_file === undefined
+      ? warehouse
+      : { ...warehouse, key_file: path.resolve(baseDir, warehouse.key_file) },
+} satisfies WarehouseConfigModule<BigQueryWarehouseConfig>;
