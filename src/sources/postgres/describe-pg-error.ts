@@ -55,6 +55,14 @@ export function describePgError(error: unknown, context: PgErrorContext): unknow
   if (code === '3D000') {
     return warehouseError(`PostgreSQL at ${context.server}: ${message}`, 'WAREHOUSE_CONNECTION');
   }
+  if (code === '42601' && /multiple commands into a prepared statement/.test(message)) {
+    // Only an audience query can hold a ';': every statement is sent as one of the extended protocol.
+    return warehouseError(
+      'the audience query must be one SELECT statement; PostgreSQL found several (a ";" ends a statement): ' +
+        `${message} (SQLSTATE 42601)`,
+      'QUERY_NOT_SELECT',
+    );
+  }
   if (code === '42501') return warehouseError(`${message} (SQLSTATE 42501)`, 'WAREHOUSE_PERMISSION');
   return warehouseError(code ? `${message} (SQLSTATE ${code})` : message, 'WAREHOUSE_ERROR');
 }

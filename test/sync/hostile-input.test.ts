@@ -1,0 +1,101 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
+import { runCli } from '../support/cli.js';
+import { TEST_ENV, cohortMembers, emulator } from '../support/emulator.js';
+import { postgresEngine, type TestWarehouse } from '../support/engines.js';
+import { snapshotMembers } from '../support/invariants.js';
+import { TEST_POSTGRES_URL, adminQuery } from '../support/postgres-server.js';
+import { tempDir } from '../support/temp-dir.js';
+import { World } from '../support/world.js';
+
+/**
+ * An audience query that closes the parenthesis cohort-sync wraps it in and appends statements of its own:
+ * on the simple query protocol PostgreSQL runs all three, and the DELETE commits.
+ */
+const smuggling = (data: string) =>
+  `SELECT external_id FROM ${data}.people) AS x; DELETE FROM ${data}.victim; SELECT * FROM (SELECT 'u1' AS external_id`;
+
+/**
+ * A constant alias label that, pasted into a literal, ends it early when the session reads backslashes as
+ * escapes (standard_conforming_strings = off) and reads another table into every member's label.
+ */
+const BREAKOUT_LABEL = (data: string) => `\\' || (SELECT MAX(secret) FROM ${data}.victim) AS TEXT) AS al --`;
+
+/** The test server's URL for sessions that read backslashes in string literals as escapes. */
+const NON_STANDARD_STRINGS_URL = `${TEST_POSTGRES_URL}?options=${encodeURIComponent('-c standard_conforming_strings=off')}`;
+
+describe.skipIf(!inject('postgresAvailable'))('a hostile audience query on PostgreSQL', () => {
+  let world: World;
+  let braze: RunningEmulator;
+  let data: string;
+
+  const victimRows = async () =>
+    (await adminQuery<{ secret: string }>(`SELECT secret FROM ${data}.victim ORDER BY secret`)).map(
+      (row) => row.secret,
+    );
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const base = postgresEngine.isolate(dir);
+    // Every session of this world reads '\'' as an escaped quote, as on a server configured the old way.
+    const warehouse: TestWarehouse = {
+      ...base,
+      yaml: base.yaml.replace(`"${TEST_POSTGRES_URL}"`, `"${NON_STANDARD_STRINGS_URL}"`),
+    };
+    data = `${warehouse.stateSchema}_data`;
+    await warehouse.exec(
+      `CREATE SCHEMA ${data}`,
+      `CREATE TABLE ${data}.people AS SELECT 'p' || i AS external_id, 'a' || i || '@x.com' AS email FROM generate_series(1, 3) AS g(i)`,
+      `CREATE TABLE ${data}.victim AS SELECT 'top-secret-' || i AS secret FROM generate_series(1, 3) AS g(i)`,
+    );
+    world = new World(dir, warehouse, braze, [
+      { name: 'smuggled', query: smuggling(data) },
+      {
+        name: 'labelled',
+        query: `SELECT email AS alias_name FROM ${data}.people`,
+        extra: `identifiers: { alias_label: ${JSON.stringify(BREAKOUT_LABEL(data))} }`,
+      },
+    ]);
+  });
+
+  it('plan refuses a query of several statements, exit 1, and the smuggled DELETE never runs', async () => {
+    await world.config();
+    const result = await runCli(['plan', '--config', world.configFile, '--sync', 'smuggled'], {
+      env: TEST_ENV,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /ERROR +sync "smuggled": reading the query columns failed: the audience query must be one SELECT statement; PostgreSQL found several \(a ";" ends a statement\)/,
+    );
+    expect(result.stdout + result.stderr).not.toMatch(/TypeError|unexpected error|\n\s+at /);
+    expect(await victimRows()).toEqual(['top-secret-1', 'top-secret-2', 'top-secret-3']);
+    expect(braze.state.history).toEqual([]);
+  });
+
+  it('run refuses it too: the sync fails, nothing is sent, the snapshot and the other table are untouched', async () => {
+    const [report] = await world.run({ syncs: ['smuggled'] });
+    expect(report).toMatchObject({ status: 'failed', requests: 0, added: 0 });
+    expect(report!.error).toMatch(
+      /^sync "smuggled": reading the query columns failed: .*one SELECT statement/,
+    );
+    expect(await victimRows()).toEqual(['top-secret-1', 'top-secret-2', 'top-secret-3']);
+    expect(await snapshotMembers(world, 'smuggled')).toEqual([]);
+    expect(braze.state.history).toEqual([]);
+  });
+
+  it('a constant alias label stays one literal when the session reads backslashes as escapes', async () => {
+    const [setting] = await world.query<{ standard_conforming_strings: string }>(
+      'SHOW standard_conforming_strings',
+    );
+    expect(setting).toEqual({ standard_conforming_strings: 'off' });
+    const [report] = await world.run({ syncs: ['labelled'] });
+    expect(report).toMatchObject({ status: 'succeeded', added: 3 });
+    const label = BREAKOUT_LABEL(data);
+    expect(cohortMembers(braze, 'cohort-sync-labelled')).toEqual(
+      [1, 2, 3].map((i) => `alias:${label}:a${i}@x.com`),
+    );
+    expect(JSON.stringify(braze.state.history)).not.toMatch(/top-secret/);
+    expect(await snapshotMembers(world, 'labelled')).toEqual(cohortMembers(braze, 'cohort-sync-labelled'));
+  });
+});
