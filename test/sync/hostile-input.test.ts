@@ -3,6 +3,8 @@ import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { runCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator } from '../support/emulator.js';
 import { postgresEngine, type TestWarehouse } from '../support/engines.js';
+import type { FakeBigQuery } from '../support/fake-bigquery/fake-bigquery.js';
+import { fakeBigQueryWarehouse } from '../support/fake-bigquery/fake-bigquery-warehouse.js';
 import { snapshotMembers } from '../support/invariants.js';
 import { TEST_POSTGRES_URL, adminQuery } from '../support/postgres-server.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -98,4 +100,60 @@ describe.skipIf(!inject('postgresAvailable'))('a hostile audience query on Postg
     expect(JSON.stringify(braze.state.history)).not.toMatch(/top-secret/);
     expect(await snapshotMembers(world, 'labelled')).toEqual(cohortMembers(braze, 'cohort-sync-labelled'));
   });
+});
+
+describe('a hostile audience query on BigQuery (through the real SDK against the fake)', () => {
+  let world: World;
+  let braze: RunningEmulator;
+  let fake: FakeBigQuery;
+  let data: string;
+
+  /** Queries that are not one SELECT, with the statement type BigQuery's dry run reports for them. */
+  const NOT_SELECT: [name: string, query: () => string, statementType: RegExp][] = [
+    ['a DML statement', () => `DELETE FROM \`${data}.victim\` WHERE TRUE`, /reads it as DELETE$/],
+    [
+      'a script of several statements',
+      () => `DELETE FROM \`${data}.victim\` WHERE TRUE; SELECT 'u1' AS external_id`,
+      /reads it as SCRIPT \(several statements: a ";" ends a statement\)$/,
+    ],
+  ];
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const made = await fakeBigQueryWarehouse(dir);
+    fake = made.fake;
+    data = `${made.warehouse.stateSchema}_data`;
+    await made.warehouse.exec(
+      `CREATE SCHEMA \`${data}\``,
+      `CREATE TABLE \`${data}.victim\` AS SELECT 'top-secret' AS secret`,
+    );
+    world = new World(
+      dir,
+      made.warehouse,
+      braze,
+      NOT_SELECT.map(([, query], index) => ({ name: `not_select_${index}`, query: query() })),
+    );
+  });
+
+  it.each(NOT_SELECT.map(([name, , type], index) => [name, index, type] as const))(
+    'plan and run refuse %s, read from the dry run, before any job runs it',
+    async (_name, index, statementType) => {
+      const sync = `not_select_${index}`;
+      for (const dryRun of [true, false]) {
+        const since = fake.jobs.length;
+        const [report] = await world.run({ syncs: [sync], dryRun });
+        expect(report).toMatchObject({ status: 'failed', requests: 0 });
+        expect(report!.error).toMatch(
+          new RegExp(
+            `^sync "${sync}": reading the query columns failed: the audience query must be one SELECT statement; `,
+          ),
+        );
+        expect(report!.error).toMatch(statementType);
+        expect(fake.jobs.slice(since).filter((job) => job.sql.includes('victim'))).toEqual([]);
+      }
+      expect(await world.query(`SELECT secret FROM \`${data}.victim\``)).toEqual([{ secret: 'top-secret' }]);
+      expect(braze.state.history).toEqual([]);
+    },
+  );
 });
