@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { runCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator } from '../support/emulator.js';
-import { postgresEngine, type TestWarehouse } from '../support/engines.js';
+import { sql } from 'kysely';
+import { createSource } from '../../src/sources/create-source.js';
+import { atEnd } from '../support/cleanup.js';
+import { postgresEngine, snowflakeWarehouse, type TestWarehouse } from '../support/engines.js';
+import { FakeSnowflake } from '../support/fake-snowflake/fake-snowflake.js';
+import { FAKE_SNOWFLAKE_PASSWORD, FAKE_SNOWFLAKE_USER } from '../support/fake-snowflake/fake-login.js';
 import type { FakeBigQuery } from '../support/fake-bigquery/fake-bigquery.js';
 import { fakeBigQueryWarehouse } from '../support/fake-bigquery/fake-bigquery-warehouse.js';
 import { snapshotMembers } from '../support/invariants.js';
@@ -156,4 +161,60 @@ describe('a hostile audience query on BigQuery (through the real SDK against the
       expect(braze.state.history).toEqual([]);
     },
   );
+});
+
+describe('a hostile audience query on Snowflake, whose account allows several statements per request', () => {
+  let fake: FakeSnowflake;
+  let world: World;
+  let braze: RunningEmulator;
+  let data: string;
+
+  beforeAll(async () => {
+    // MULTI_STATEMENT_COUNT = 0 at the account: a request may hold any number of statements unless the
+    // statement itself says otherwise.
+    fake = await FakeSnowflake.start({
+      users: { [FAKE_SNOWFLAKE_USER]: { password: FAKE_SNOWFLAKE_PASSWORD } },
+      multiStatementCount: 0,
+    });
+    atEnd(() => fake.close());
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const warehouse = snowflakeWarehouse(fake.url);
+    data = `${warehouse.stateSchema}_data`;
+    await warehouse.exec(
+      `CREATE SCHEMA ${data}`,
+      `CREATE TABLE ${data}.victim AS SELECT 'top-secret' AS secret`,
+    );
+    world = new World(dir, warehouse, braze, [
+      { name: 'smuggled', query: `SELECT 'u1' AS external_id; DELETE FROM ${data}.victim` },
+    ]);
+  });
+
+  it('every statement cohort-sync sends, in plan and run, carries MULTI_STATEMENT_COUNT = 1', async () => {
+    const since = fake.statements.length;
+    for (const dryRun of [true, false]) {
+      const [report] = await world.run({ syncs: ['smuggled'], dryRun });
+      expect(report).toMatchObject({ status: 'failed', requests: 0 });
+      expect(report!.error).toMatch(
+        /^sync "smuggled": reading the query columns failed: the audience query must be one SELECT statement; Snowflake found several .*Actual statement count 2 did not match the desired statement count 1/,
+      );
+    }
+    const sent = fake.statements.slice(since);
+    expect(sent.length).toBeGreaterThan(5);
+    expect(sent.filter((statement) => statement.parameters.MULTI_STATEMENT_COUNT !== 1)).toEqual([]);
+    expect(await world.query(`SELECT secret FROM ${data}.victim`)).toEqual([{ secret: 'top-secret' }]);
+    expect(braze.state.history).toEqual([]);
+  });
+
+  it('so a text of two statements is refused by Snowflake instead of running both', async () => {
+    const source = await createSource(world.warehouse.config);
+    try {
+      await expect(
+        source.execute(sql.raw(`SELECT 1 AS one; DELETE FROM ${data}.victim`).compile(source.db)),
+      ).rejects.toThrow(/Actual statement count 2 did not match the desired statement count 1/);
+    } finally {
+      await source.close();
+    }
+    expect(await world.query(`SELECT secret FROM ${data}.victim`)).toEqual([{ secret: 'top-secret' }]);
+  });
 });
