@@ -56,6 +56,23 @@ export interface SqlCapabilities {
   readonly indexes?: boolean;
   /** The advisory lock statements; required when {@link locking} is `advisory`. */
   readonly advisoryLock?: AdvisoryLockSql;
+  /**
+   * Where the catalog says a schema's tables are, so that migrations adopt no table they did not create
+   * and check that the state tables are permanent tables of the configured schema. Default:
+   * `information_schema` of the current database (`INFORMATION_SCHEMA_CATALOG`).
+   */
+  readonly catalog?: CatalogSql;
+}
+
+/** Catalog lookups, by schema name as written in config (each engine matches it the way it folds names). */
+export interface CatalogSql {
+  /** A row when the schema exists in the current database; no row (or an error) when it does not. */
+  schema(schema: string): RawBuilder<Row>;
+  /**
+   * Every table and view in the schema: `table_name`, and `table_type`, which is `BASE TABLE` exactly for a
+   * permanent table (not a view, not a temporary table).
+   */
+  tables(schema: string): RawBuilder<{ table_name: string; table_type: string }>;
 }
 
 /**

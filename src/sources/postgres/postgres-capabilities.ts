@@ -18,6 +18,15 @@ export const POSTGRES_CAPABILITIES: SqlCapabilities = {
     join: (text) => sql`string_agg(${text}, ',')`,
     batchesPerQuery: Number.POSITIVE_INFINITY,
   },
+  // pg_catalog, not information_schema: it lists tables the role has no privilege on, and says whether a
+  // table is temporary (relpersistence 't': `state.schema: pg_temp` would put the state in the session).
+  catalog: {
+    schema: (schema) => sql`SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ${schema}`,
+    tables: (schema) => sql<{ table_name: string; table_type: string }>`SELECT c.relname AS table_name,
+  CASE WHEN c.relkind IN ('r', 'p') AND c.relpersistence = 'p' THEN 'BASE TABLE' ELSE 'relkind ' || CAST(c.relkind AS TEXT) END AS table_type
+FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = ${schema} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+  },
   advisoryLock: {
     tryLock: (key) => sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(CAST(${key} AS BIGINT)) AS locked`,
     unlock: (key) => sql`SELECT pg_advisory_unlock(CAST(${key} AS BIGINT)) AS unlocked`,
