@@ -54,6 +54,12 @@ export interface SqlCapabilities {
    * DuckDB scans are fast and its indexes slow writes; BigQuery and Snowflake have none.
    */
   readonly indexes?: boolean;
+  /**
+   * The text of a value of a column whose type may hold fractions ({@link QueryColumn.fractionPossible}):
+   * the exact digits of a whole value (`1.0` → `1`); a value with a fraction fails the statement with an
+   * error naming `column`. Required where a source reports such columns.
+   */
+  readonly wholeNumberText?: (value: RawBuilder<unknown>, column: string) => RawBuilder<unknown>;
   /** The advisory lock statements; required when {@link locking} is `advisory`. */
   readonly advisoryLock?: AdvisoryLockSql;
   /**
@@ -123,6 +129,13 @@ export interface QueryColumn {
    * structs, JSON and binary do not ("true", "1e+20", "2024-01-01" are not anyone's id).
    */
   identifier: boolean;
+  /**
+   * A numeric type that does not fix its scale (PostgreSQL's `numeric` without one, which arithmetic,
+   * SUM() and `bigint UNION numeric` produce): only its values tell whether they are whole. Staging sends
+   * each as the digits of its whole value, and fails on a value with a fraction
+   * ({@link SqlCapabilities.wholeNumberText}). Default: false.
+   */
+  fractionPossible?: boolean;
 }
 
 /** Executes statements; the part of a {@link Source} a transaction also offers. */

@@ -318,6 +318,7 @@ class SyncRun {
           ...this.stageInput(this.tables.members),
           userSql: this.sync.query,
           columns: columns.columns,
+          described,
         }),
       ),
     );

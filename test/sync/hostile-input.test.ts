@@ -5,7 +5,8 @@ import { TEST_ENV, cohortMembers, emulator } from '../support/emulator.js';
 import { sql } from 'kysely';
 import { createSource } from '../../src/sources/create-source.js';
 import { atEnd } from '../support/cleanup.js';
-import { postgresEngine, snowflakeWarehouse, type TestWarehouse } from '../support/engines.js';
+import { ENGINES, postgresEngine, snowflakeWarehouse, type TestWarehouse } from '../support/engines.js';
+import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
 import { FakeSnowflake } from '../support/fake-snowflake/fake-snowflake.js';
 import { FAKE_SNOWFLAKE_PASSWORD, FAKE_SNOWFLAKE_USER } from '../support/fake-snowflake/fake-login.js';
 import type { FakeBigQuery } from '../support/fake-bigquery/fake-bigquery.js';
@@ -216,5 +217,85 @@ describe('a hostile audience query on Snowflake, whose account allows several st
       await source.close();
     }
     expect(await world.query(`SELECT secret FROM ${data}.victim`)).toEqual([{ secret: 'top-secret' }]);
+  });
+});
+
+describe.each([...ENGINES, bigqueryEngine])('ids with a fraction on $name', (engine) => {
+  let world: World;
+  let braze: RunningEmulator;
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const warehouse = engine.isolate(dir);
+    const data = `${warehouse.stateSchema}_data`;
+    await warehouse.exec(
+      `CREATE SCHEMA IF NOT EXISTS ${data}`,
+      `CREATE TABLE ${data}.nums (id INTEGER)`,
+      `INSERT INTO ${data}.nums (id) VALUES (1), (2), (3)`,
+    );
+    world = new World(dir, warehouse, braze, [
+      { name: 'halves', query: `SELECT id / 2.0 AS external_id FROM ${data}.nums` },
+    ]);
+  });
+
+  it('fail the run, naming the sync and the column, and send nothing (plan and run)', async () => {
+    for (const dryRun of [true, false]) {
+      const [report] = await world.run({ syncs: ['halves'], dryRun });
+      expect(report).toMatchObject({ status: 'failed', requests: 0, added: 0 });
+      // Typed decimals and floats are refused by their type; PostgreSQL's numeric of no fixed scale by value.
+      expect(report!.error).toMatch(
+        /^sync "halves": (staging the query result failed: )?identifier column external_id (is of type|has a value with a fraction).*CAST\(external_id AS/i,
+      );
+      expect(report!.error).not.toMatch(/0\.5|1\.5/);
+    }
+    expect(braze.state.history).toEqual([]);
+    expect(await snapshotMembers(world, 'halves')).toEqual([]);
+  });
+});
+
+describe.skipIf(!inject('postgresAvailable'))("PostgreSQL's numeric of no fixed scale", () => {
+  let world: World;
+  let braze: RunningEmulator;
+
+  beforeAll(async () => {
+    const dir = await tempDir();
+    braze = await emulator({ allUsersExist: true });
+    const warehouse = postgresEngine.isolate(dir);
+    const data = `${warehouse.stateSchema}_data`;
+    await warehouse.exec(
+      `CREATE SCHEMA ${data}`,
+      `CREATE TABLE ${data}.nums AS SELECT CAST(i AS NUMERIC) AS id FROM generate_series(1, 3) AS g(i)`,
+    );
+    world = new World(dir, warehouse, braze, [
+      { name: 'scaled', query: `SELECT id * 1.0 AS external_id FROM ${data}.nums` },
+      { name: 'halves', query: `SELECT id / 2.0 AS external_id FROM ${data}.nums` },
+    ]);
+  });
+
+  it('whole values are sent as their digits: id * 1.0 is 1, not "1.0"', async () => {
+    const [report] = await world.run({ syncs: ['scaled'] });
+    expect(report).toMatchObject({ status: 'succeeded', added: 3 });
+    expect(cohortMembers(braze, 'cohort-sync-scaled')).toEqual([
+      'external_id:1',
+      'external_id:2',
+      'external_id:3',
+    ]);
+  });
+
+  it('plan reports a value with a fraction in one line, exit 1, without the value', async () => {
+    await world.config();
+    const result = await runCli(['plan', '--config', world.configFile, '--sync', 'halves'], {
+      env: TEST_ENV,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'ERROR             sync "halves": staging the query result failed: identifier column external_id has a ' +
+        'value with a fraction (its type, numeric, fixes no scale); identifiers must be text, whole numbers or ' +
+        'UUIDs: cast it in the query, CAST(external_id AS BIGINT) AS external_id (which rounds), or if its text ' +
+        'form really is the id, CAST(external_id AS TEXT) AS external_id',
+    );
+    expect(result.stdout + result.stderr).not.toMatch(/0\.5|SQLSTATE|\n\s+at /);
+    expect(cohortMembers(braze, 'cohort-sync-halves')).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { SqlCapabilities } from '../source.js';
 
+/** How the error of a staged value with a fraction starts; what follows is the column's name. */
+export const FRACTION_MARK = 'cohort-sync: a value with a fraction in column ';
+
 /** What PostgreSQL's SQL can do, for the builders in src/diff and src/state. */
 export const POSTGRES_CAPABILITIES: SqlCapabilities = {
   textType: 'TEXT',
@@ -18,6 +21,11 @@ export const POSTGRES_CAPABILITIES: SqlCapabilities = {
     join: (text) => sql`string_agg(${text}, ',')`,
     batchesPerQuery: Number.POSITIVE_INFINITY,
   },
+  // PostgreSQL has no function that raises an error, so a fraction is made one: the cast of a text that
+  // is no integer. It depends on the row, so the planner cannot fold it (and fail) in advance; the text
+  // names the column, never a value (see describePgError).
+  wholeNumberText: (value, column) =>
+    sql`CAST(CASE WHEN ${value} = TRUNC(${value}) THEN TRUNC(${value}) ELSE CAST(CASE WHEN ${value} <> TRUNC(${value}) THEN ${sql.lit(`${FRACTION_MARK}${column}`)} END AS INTEGER) END AS TEXT)`,
   // pg_catalog, not information_schema: it lists tables the role has no privilege on, and says whether a
   // table is temporary (relpersistence 't': `state.schema: pg_temp` would put the state in the session).
   catalog: {
