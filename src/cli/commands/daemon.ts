@@ -35,7 +35,8 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       const config = await ctx.load(opts.config);
       const format = opts.logFormat ?? (process.stderr.isTTY ? 'text' : 'json');
       const logger =
-        format === 'json' ? JsonLogger.create(ctx.redactor, (line) => ctx.out(line)) : ctx.logger();
+        // Raw: the JSON logger redacts each value before it serializes the line.
+        format === 'json' ? JsonLogger.create(ctx.redactor, (line) => ctx.io.out(line)) : ctx.logger();
 
       // Handlers first: a signal during start-up stops the daemon as soon as it is up.
       let requested: (signal: string) => void = () => undefined;
