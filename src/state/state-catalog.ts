@@ -89,7 +89,8 @@ export async function verifyStateTables(source: Source, schema: string): Promise
   if (missing.length === 0) return;
   throw stateSchemaError(
     schema,
-    `after migrating, the catalog lists no permanent table ${missing.join(', ')} in it (a temporary or system ` +
-      'schema cannot hold the state); set state.schema to a schema of its own (default cohort_sync)',
+    `after migrating, the catalog lists no permanent table ${missing.join(', ')} in it (dropped, or a ` +
+      'temporary or system schema, which cannot hold the state); restore it, or set state.schema to a schema ' +
+      "of cohort-sync's own (default cohort_sync)",
   );
 }

@@ -112,8 +112,8 @@ describe.each(engines)('the state schema on $name holds only tables cohort-sync 
     await world.warehouse.exec(`DROP TABLE ${world.warehouse.stateSchema}.sync_locks`);
     await expect(world.run()).rejects.toThrow(
       `state schema "${world.warehouse.stateSchema}" (state.schema): after migrating, the catalog lists no permanent ` +
-        'table sync_locks in it (a temporary or system schema cannot hold the state); set state.schema to a schema ' +
-        'of its own (default cohort_sync)',
+        'table sync_locks in it (dropped, or a temporary or system schema, which cannot hold the state); restore ' +
+        "it, or set state.schema to a schema of cohort-sync's own (default cohort_sync)",
     );
     expect(braze.state.history).toEqual([]);
   });

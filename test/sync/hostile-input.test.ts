@@ -299,3 +299,29 @@ describe.skipIf(!inject('postgresAvailable'))("PostgreSQL's numeric of no fixed 
     expect(cohortMembers(braze, 'cohort-sync-halves')).toEqual([]);
   });
 });
+
+describe.each([...ENGINES, bigqueryEngine])('a query that smuggles in a DELETE, on $name', (engine) => {
+  it('fails in plan and in run, and the DELETE never runs', async () => {
+    const dir = await tempDir();
+    const braze = await emulator({ allUsersExist: true });
+    const warehouse = engine.isolate(dir);
+    const data = `${warehouse.stateSchema}_data`;
+    await warehouse.exec(
+      `CREATE SCHEMA IF NOT EXISTS ${data}`,
+      `CREATE TABLE ${data}.people (external_id VARCHAR)`,
+      `INSERT INTO ${data}.people (external_id) VALUES ('p1')`,
+      `CREATE TABLE ${data}.victim (secret VARCHAR)`,
+      `INSERT INTO ${data}.victim (secret) VALUES ('top-secret')`,
+    );
+    const smuggled = `SELECT external_id FROM ${data}.people) AS x; DELETE FROM ${data}.victim WHERE TRUE; SELECT * FROM (SELECT 'u1' AS external_id`;
+    const world = new World(dir, warehouse, braze, [{ name: 'smuggled', query: smuggled }]);
+    for (const dryRun of [true, false]) {
+      const [report] = await world.run({ dryRun });
+      expect(report).toMatchObject({ status: 'failed', requests: 0 });
+      expect(report!.error).toMatch(/^sync "smuggled": reading the query columns failed: /);
+      expect(report!.error).not.toMatch(/TypeError|Cannot read properties/);
+    }
+    expect(await warehouse.exec(`SELECT secret FROM ${data}.victim`)).toEqual([{ secret: 'top-secret' }]);
+    expect(braze.state.history).toEqual([]);
+  });
+});
