@@ -4,6 +4,7 @@ import { runCli } from '../support/cli.js';
 import { TEST_ENV, cohortMembers, emulator } from '../support/emulator.js';
 import { sql } from 'kysely';
 import { createSource } from '../../src/sources/create-source.js';
+import { audienceWarehouse } from '../support/audience.js';
 import { atEnd } from '../support/cleanup.js';
 import { ENGINES, postgresEngine, snowflakeWarehouse, type TestWarehouse } from '../support/engines.js';
 import { bigqueryEngine } from '../support/fake-bigquery/bigquery-engine.js';
@@ -225,12 +226,10 @@ describe.each([...ENGINES, bigqueryEngine])('ids with a fraction on $name', (eng
   let braze: RunningEmulator;
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = engine.isolate(dir);
-    const data = `${warehouse.stateSchema}_data`;
+    const setup = await audienceWarehouse(engine);
+    const { dir, warehouse, data } = setup;
+    braze = setup.braze;
     await warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${data}`,
       `CREATE TABLE ${data}.nums (id INTEGER)`,
       `INSERT INTO ${data}.nums (id) VALUES (1), (2), (3)`,
     );
@@ -259,12 +258,10 @@ describe.skipIf(!inject('postgresAvailable'))("PostgreSQL's numeric of no fixed 
   let braze: RunningEmulator;
 
   beforeAll(async () => {
-    const dir = await tempDir();
-    braze = await emulator({ allUsersExist: true });
-    const warehouse = postgresEngine.isolate(dir);
-    const data = `${warehouse.stateSchema}_data`;
+    const setup = await audienceWarehouse(postgresEngine);
+    const { dir, warehouse, data } = setup;
+    braze = setup.braze;
     await warehouse.exec(
-      `CREATE SCHEMA ${data}`,
       `CREATE TABLE ${data}.nums AS SELECT CAST(i AS NUMERIC) AS id FROM generate_series(1, 3) AS g(i)`,
     );
     world = new World(dir, warehouse, braze, [
@@ -302,18 +299,13 @@ describe.skipIf(!inject('postgresAvailable'))("PostgreSQL's numeric of no fixed 
 
 describe.each([...ENGINES, bigqueryEngine])('a query that smuggles in a DELETE, on $name', (engine) => {
   it('fails in plan and in run, and the DELETE never runs', async () => {
-    const dir = await tempDir();
-    const braze = await emulator({ allUsersExist: true });
-    const warehouse = engine.isolate(dir);
-    const data = `${warehouse.stateSchema}_data`;
+    const { dir, warehouse, braze, data } = await audienceWarehouse(engine);
     await warehouse.exec(
-      `CREATE SCHEMA IF NOT EXISTS ${data}`,
-      `CREATE TABLE ${data}.people (external_id VARCHAR)`,
-      `INSERT INTO ${data}.people (external_id) VALUES ('p1')`,
+      `INSERT INTO ${data}.audience (external_id) VALUES ('p1')`,
       `CREATE TABLE ${data}.victim (secret VARCHAR)`,
       `INSERT INTO ${data}.victim (secret) VALUES ('top-secret')`,
     );
-    const smuggled = `SELECT external_id FROM ${data}.people) AS x; DELETE FROM ${data}.victim WHERE TRUE; SELECT * FROM (SELECT 'u1' AS external_id`;
+    const smuggled = `SELECT external_id FROM ${data}.audience) AS x; DELETE FROM ${data}.victim WHERE TRUE; SELECT * FROM (SELECT 'u1' AS external_id`;
     const world = new World(dir, warehouse, braze, [{ name: 'smuggled', query: smuggled }]);
     for (const dryRun of [true, false]) {
       const [report] = await world.run({ dryRun });
