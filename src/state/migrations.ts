@@ -1,8 +1,15 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { SqlCapabilities, Source, StatementRunner } from '../sources/source.js';
-import { WarehouseError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { lockKey } from './lock-key.js';
-import { refuseForeignTables, schemaExists, stateSchemaError, verifyStateTables } from './state-catalog.js';
+import {
+  cannotCreate,
+  createSchema,
+  existingStateTables,
+  refuseForeignTables,
+  stateSchemaError,
+  verifyStateTables,
+} from './state-catalog.js';
 
 interface MigrationContext {
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -149,20 +156,19 @@ export async function migrateState(source: Source, schema: string): Promise<void
   const { db, capabilities: caps } = source;
   await createSchema(source, schema);
   const lock = caps.advisoryLock?.transactionLock(lockKey(`migrate:${schema}`)).compile(db);
+  let found: Map<string, string> | undefined;
   if (lock) {
     // One transaction: the lock, the checks, the version and every pending migration (transactional DDL).
-    await source.transaction(async (tx) => {
+    found = await source.transaction(async (tx) => {
       await tx.execute(lock);
-      await refuseForeignTables(tx, source, schema);
-      await createVersionTable(tx, source, schema);
-      for (const statement of pendingStatements(source, schema, await currentVersion(tx, source, schema)))
-        await tx.execute(statement);
+      const { existing, pending } = await prepareMigrations(tx, source, schema);
+      for (const migration of pending)
+        for (const statement of migrationStatements(source, schema, migration)) await tx.execute(statement);
+      return pending.length === 0 ? existing : undefined;
     });
   } else {
-    await refuseForeignTables(source, source, schema);
-    await createVersionTable(source, source, schema);
-    const current = await currentVersion(source, source, schema);
-    for (const migration of pendingMigrations(current)) {
+    const { existing, pending } = await prepareMigrations(source, source, schema);
+    for (const migration of pending) {
       const statements = migrationStatements(source, schema, migration);
       const apply = async (runner: StatementRunner) => {
         for (const statement of statements) await runner.execute(statement);
@@ -170,26 +176,25 @@ export async function migrateState(source: Source, schema: string): Promise<void
       if (caps.transactionalDdl) await source.transaction(apply);
       else await apply(source);
     }
+    found = pending.length === 0 ? existing : undefined;
   }
-  await verifyStateTables(source, schema);
+  // With nothing migrated, the catalog's answer before is still true; after migrations, ask again.
+  verifyStateTables(schema, found ?? (await existingStateTables(source, source, schema)));
 }
 
 /**
- * `CREATE SCHEMA IF NOT EXISTS`. Its failure is fatal unless the schema exists all the same: PostgreSQL
- * checks the database-level CREATE privilege even for a schema that exists, and two processes may race
- * to create it. A name that is not a schema of the database's own (`pg_temp`) fails here.
+ * What is there before migrating, and what to apply: refuses tables cohort-sync did not create, creates
+ * schema_version if it is missing, and reads the recorded version.
  */
-async function createSchema(source: Source, schema: string): Promise<void> {
-  try {
-    await source.execute(source.db.schema.createSchema(schema).ifNotExists().compile());
-  } catch (error) {
-    if (await schemaExists(source, source, schema)) return;
-    throw cannotCreate(
-      schema,
-      error,
-      'cohort-sync creates a missing state schema, which needs permission to create schemas; or create it for cohort-sync',
-    );
-  }
+async function prepareMigrations(
+  runner: StatementRunner,
+  source: Source,
+  schema: string,
+): Promise<{ existing: Map<string, string>; pending: readonly Migration[] }> {
+  const existing = await existingStateTables(runner, source, schema);
+  refuseForeignTables(schema, existing);
+  if (!existing.has('schema_version')) await createVersionTable(runner, source, schema);
+  return { existing, pending: pendingMigrations(await currentVersion(runner, source, schema)) };
 }
 
 async function createVersionTable(runner: StatementRunner, source: Source, schema: string): Promise<void> {
@@ -210,20 +215,8 @@ async function createVersionTable(runner: StatementRunner, source: Source, schem
   }
 }
 
-function cannotCreate(schema: string, cause: unknown, advice: string): WarehouseError {
-  return new WarehouseError(
-    `cannot create the state schema "${schema}": ${errorMessage(cause)}. ${advice} ` +
-      '(see docs/warehouses.md), or set state.schema to another schema',
-    { code: 'STATE_SCHEMA', cause },
-  );
-}
-
 function pendingMigrations(current: number): readonly Migration[] {
   return MIGRATIONS.filter((m) => m.version > current);
-}
-
-function pendingStatements(source: Source, schema: string, current: number): CompiledQuery[] {
-  return pendingMigrations(current).flatMap((migration) => migrationStatements(source, schema, migration));
 }
 
 /** A migration's statements followed by the row that records it. */

@@ -21,11 +21,7 @@ export function stateSchemaError(schema: string, problem: string, cause?: unknow
 }
 
 /** Whether the catalog lists the schema in the current database; a failing lookup counts as "no". */
-export async function schemaExists(
-  runner: StatementRunner,
-  source: Source,
-  schema: string,
-): Promise<boolean> {
+async function schemaExists(runner: StatementRunner, source: Source, schema: string): Promise<boolean> {
   const catalog = source.capabilities.catalog ?? INFORMATION_SCHEMA_CATALOG;
   return runner.execute(catalog.schema(schema).compile(source.db)).then(
     (rows) => rows.length > 0,
@@ -40,9 +36,11 @@ export async function existingStateTables(
   schema: string,
 ): Promise<Map<string, string>> {
   const catalog = source.capabilities.catalog ?? INFORMATION_SCHEMA_CATALOG;
-  const rows = await runner.execute<{ table_name: string; table_type: string }>(
-    catalog.tables(schema).compile(source.db),
-  );
+  const rows = await runner
+    .execute<{ table_name: string; table_type: string }>(catalog.tables(schema).compile(source.db))
+    .catch((error: unknown) => {
+      throw stateSchemaError(schema, `cannot list its tables: ${errorMessage(error)}`, error);
+    });
   const names = new Set<string>(STATE_TABLES);
   return new Map(
     rows
@@ -56,12 +54,7 @@ export async function existingStateTables(
  * cohort-sync (which creates schema_version before anything else). Refused before any DDL, so nothing of
  * the user's is altered.
  */
-export async function refuseForeignTables(
-  runner: StatementRunner,
-  source: Source,
-  schema: string,
-): Promise<void> {
-  const existing = await existingStateTables(runner, source, schema);
+export function refuseForeignTables(schema: string, existing: ReadonlyMap<string, string>): void {
   if (existing.has('schema_version')) return;
   const [name, type] = [...existing][0] ?? [];
   if (name === undefined) return;
@@ -78,13 +71,7 @@ export async function refuseForeignTables(
  * (PostgreSQL's pg_temp) takes the tables for one session only: every run would start from an empty
  * snapshot and never send a removal, all while reporting success.
  */
-export async function verifyStateTables(source: Source, schema: string): Promise<void> {
-  let existing: Map<string, string>;
-  try {
-    existing = await existingStateTables(source, source, schema);
-  } catch (error) {
-    throw stateSchemaError(schema, `cannot list its tables: ${errorMessage(error)}`, error);
-  }
+export function verifyStateTables(schema: string, existing: ReadonlyMap<string, string>): void {
   const missing = STATE_TABLES.filter((table) => existing.get(table) !== 'BASE TABLE');
   if (missing.length === 0) return;
   throw stateSchemaError(
@@ -92,5 +79,32 @@ export async function verifyStateTables(source: Source, schema: string): Promise
     `after migrating, the catalog lists no permanent table ${missing.join(', ')} in it (dropped, or a ` +
       'temporary or system schema, which cannot hold the state); restore it, or set state.schema to a schema ' +
       "of cohort-sync's own (default cohort_sync)",
+  );
+}
+
+/**
+ * `CREATE SCHEMA IF NOT EXISTS`. Its failure is fatal unless the schema exists all the same: PostgreSQL
+ * checks the database-level CREATE privilege even for a schema that exists, and two processes may race
+ * to create it. A name that is not a schema of the database's own (`pg_temp`) fails here.
+ */
+export async function createSchema(source: Source, schema: string): Promise<void> {
+  try {
+    await source.execute(source.db.schema.createSchema(schema).ifNotExists().compile());
+  } catch (error) {
+    if (await schemaExists(source, source, schema)) return;
+    throw cannotCreate(
+      schema,
+      error,
+      'cohort-sync creates a missing state schema, which needs permission to create schemas; or create it for cohort-sync',
+    );
+  }
+}
+
+/** The state schema, or a table in it, could not be created: the cause and what to do. */
+export function cannotCreate(schema: string, cause: unknown, advice: string): WarehouseError {
+  return new WarehouseError(
+    `cannot create the state schema "${schema}": ${errorMessage(cause)}. ${advice} ` +
+      '(see docs/warehouses.md), or set state.schema to another schema',
+    { code: 'STATE_SCHEMA', cause },
   );
 }

@@ -18,7 +18,7 @@ export function bigqueryCapabilities(options: { stageExpirationHours: number }):
     indexes: false,
     // The dataset-qualified view, which needs no region; it fails with "Not found" for a missing dataset.
     catalog: {
-      schema: (dataset) => sql`SELECT COUNT(*) AS tables FROM ${sql.id(dataset)}.INFORMATION_SCHEMA.TABLES`,
+      schema: (dataset) => sql`SELECT COUNT(*) AS found FROM ${sql.id(dataset)}.INFORMATION_SCHEMA.TABLES`,
       tables: (dataset) =>
         sql<{
           table_name: string;
