@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG_FILE } from '../config/default-config-file.js';
 import type { Config } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { Redactor, TextLogger, type Logger } from '../log/logger.js';
+import { jsonText, terminalText } from '../log/terminal-text.js';
 
 export interface Io {
   out: (text: string) => void;
@@ -28,9 +29,27 @@ export class CliContext {
     return config;
   }
 
+  /** Human text: secrets redacted, control characters shown escaped (see terminalText). */
   out(text: string): void {
-    this.io.out(this.redactor.redact(text));
+    this.io.out(terminalText(this.redactor.redact(text)));
   }
+
+  /**
+   * A document as JSON, whose values were redacted while it was built (with {@link redact}): redacting
+   * the serialized text instead breaks it (a password `null`, `true` or `2026`), and misses a secret
+   * JSON escapes (one holding `"` or `\`).
+   */
+  outJson(document: unknown): void {
+    this.io.out(`${jsonText(document)}\n`);
+  }
+
+  /** Human text formatted from a document whose values were redacted while it was built. */
+  outFormatted(text: string): void {
+    this.io.out(terminalText(text));
+  }
+
+  /** Redacts one value of a document being built for {@link outJson} or {@link outFormatted}. */
+  readonly redact = (text: string): string => this.redactor.redact(text);
 
   logger(quiet = false): Logger {
     return new TextLogger(this.redactor, {}, (line) => this.io.err(line), quiet);

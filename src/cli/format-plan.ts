@@ -1,3 +1,4 @@
+import { terminalText } from '../log/terminal-text.js';
 import type { PlanMember, SyncPlan } from './plan-document.js';
 
 /** The plan of one sync in words: what a run would do, and whether a guardrail would stop it. */
@@ -32,8 +33,11 @@ export function formatPlan(plan: SyncPlan): string {
   return lines.join('\n');
 }
 
+/** A sampled member on one line: a newline or an escape sequence in an id is shown, not obeyed. */
 function describeMember(member: PlanMember): string {
-  return member.id_type === 'alias'
-    ? `alias:${member.alias_label}:${member.id}`
-    : `${member.id_type}:${member.id}`;
+  const text =
+    member.id_type === 'alias'
+      ? `alias:${member.alias_label}:${member.id}`
+      : `${member.id_type}:${member.id}`;
+  return terminalText(text, { newlines: false });
 }

@@ -67,18 +67,28 @@ export interface PlanMember {
   alias_label?: string;
 }
 
-/** The stable plan of one sync, from the dry run's report and the sync's config. */
-export function toSyncPlan(report: SyncReport, sync: SyncConfig, planId: string | null = null): SyncPlan {
+/**
+ * The stable plan of one sync, from the dry run's report and the sync's config. Every value that comes
+ * from outside the program (names, ids of the sample, messages) passes through `redact`; counts, run ids
+ * and verdicts are ours and are left as they are.
+ */
+export function toSyncPlan(
+  report: SyncReport,
+  sync: SyncConfig,
+  planId: string | null,
+  redact: (text: string) => string,
+): SyncPlan {
   const changes = report.to_add + report.to_remove;
   const verdict = report.status === 'aborted' ? 'guardrail' : report.status === 'failed' ? 'failed' : 'ok';
+  const error = report.error === null ? null : redact(report.error);
   return {
-    sync: report.sync,
+    sync: redact(report.sync),
     verdict,
     run_id: report.run_id,
     plan_id: planId,
     cohort: {
-      id: sync.cohort_id,
-      name: sync.cohort_name,
+      id: redact(sync.cohort_id),
+      name: redact(sync.cohort_name),
       size_now: report.snapshot_size,
       size_after: report.snapshot_size + report.to_add - report.to_remove,
     },
@@ -96,17 +106,20 @@ export function toSyncPlan(report: SyncReport, sync: SyncConfig, planId: string 
     braze: { requests: Math.ceil(changes / MAX_IDENTIFIERS_PER_REQUEST), data_points: changes },
     guardrail: {
       would_stop: verdict === 'guardrail',
-      reason: verdict === 'guardrail' ? (report.error?.replace(/^guardrail: /, '') ?? null) : null,
+      reason: verdict === 'guardrail' ? (error?.replace(/^guardrail: /, '') ?? null) : null,
     },
-    error: verdict === 'failed' ? report.error : null,
+    error: verdict === 'failed' ? error : null,
     samples: report.samples
-      ? { add: report.samples.add.map(toMember), remove: report.samples.remove.map(toMember) }
+      ? {
+          add: report.samples.add.map((key) => toMember(key, redact)),
+          remove: report.samples.remove.map((key) => toMember(key, redact)),
+        }
       : null,
   };
 }
 
-function toMember(key: MemberKey): PlanMember {
+function toMember(key: MemberKey, redact: (text: string) => string): PlanMember {
   return key.id_type === 'alias'
-    ? { id_type: key.id_type, id: key.id, alias_label: key.alias_label }
-    : { id_type: key.id_type, id: key.id };
+    ? { id_type: key.id_type, id: redact(key.id), alias_label: redact(key.alias_label) }
+    : { id_type: key.id_type, id: redact(key.id) };
 }

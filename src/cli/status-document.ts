@@ -43,18 +43,22 @@ export interface StatusRun {
   error: string | null;
 }
 
-export function toStatusRun(run: SyncRunRow): StatusRun {
+/**
+ * One row of sync_runs as `status` shows it. Values that come from outside the program (names, the error)
+ * pass through `redact`; times, counts, ids and statuses are ours and are left as they are.
+ */
+export function toStatusRun(run: SyncRunRow, redact: (text: string) => string): StatusRun {
   const count = (value: number | null) => (value === null ? null : Number(value));
   const started = new Date(run.started_at);
   const finished = run.finished_at === null ? null : new Date(run.finished_at);
   return {
     run_id: run.run_id,
-    sync_name: run.sync_name,
+    sync_name: redact(run.sync_name),
     status: run.status,
     dry_run: Boolean(run.dry_run),
     trigger: run.trigger,
-    cohort_id: run.cohort_id,
-    cohort_name: run.cohort_name,
+    cohort_id: redact(run.cohort_id),
+    cohort_name: redact(run.cohort_name),
     started_at: started.toISOString(),
     finished_at: finished?.toISOString() ?? null,
     duration_ms: finished ? finished.getTime() - started.getTime() : null,
@@ -70,6 +74,6 @@ export function toStatusRun(run: SyncRunRow): StatusRun {
     failed: Number(run.failed),
     requests: Number(run.requests),
     retries: Number(run.retries),
-    error: run.error,
+    error: run.error === null ? null : redact(run.error),
   };
 }

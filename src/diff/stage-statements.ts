@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
 import { trimStatement } from '../config/trim-statement.js';
-import type { SqlCapabilities } from '../sources/source.js';
+import type { QueryColumn, SqlCapabilities } from '../sources/source.js';
 import type { IdentifierColumns } from './identifier-columns.js';
 import { createStageTable, qualified } from './stage-tables.js';
 
@@ -36,16 +36,28 @@ export function asSubquery(userSql: string): string {
  * CREATE TABLE … AS the normalised query result, grouped by identity:
  * the identity is the first non-NULL of external id, device id, alias;
  * ids are cast to text; each distinct identity gets its row count and a
- * verdict (valid, null, or why it is skipped). The only pass over the
- * user's query, so a costly query runs once.
+ * verdict (valid, null, or why it is skipped); a whole-number id whose type
+ * may hold fractions fails the statement on a value with one. The only pass
+ * over the user's query, so a costly query runs once.
  */
 export function stageMembersStatement(
-  input: StageInput & { userSql: string; columns: IdentifierColumns },
+  input: StageInput & {
+    userSql: string;
+    columns: IdentifierColumns;
+    /** The query's columns as the source described them: a column that may hold fractions is checked. */
+    described?: readonly QueryColumn[];
+  },
 ): CompiledQuery {
   const { db, caps, columns } = input;
   const text = sql.raw(caps.textType);
-  const pick = (column: string | undefined): RawBuilder<unknown> =>
-    column === undefined ? sql`CAST(NULL AS ${text})` : sql`CAST(${sql.ref(`q.${column}`)} AS ${text})`;
+  const pick = (column: string | undefined): RawBuilder<unknown> => {
+    if (column === undefined) return sql`CAST(NULL AS ${text})`;
+    const value = sql.ref(`q.${column}`);
+    const checked = input.described?.find((described) => described.name === column)?.fractionPossible;
+    return checked && caps.wholeNumberText
+      ? caps.wholeNumberText(value, column)
+      : sql`CAST(${value} AS ${text})`;
+  };
   const label =
     columns.aliasLabelConstant !== undefined
       ? sql`CAST(${sql.lit(columns.aliasLabelConstant)} AS ${text})`

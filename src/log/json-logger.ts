@@ -1,12 +1,17 @@
 import { pino, stdTimeFunctions, type Logger as Pino } from 'pino';
 import type { LogFields, Logger, Redactor } from './logger.js';
 
+/** Fields whose values the program makes (run ids): a secret cannot be in them, only look like part of one. */
+const GENERATED = new Set(['run', 'run_id']);
+
 /**
  * JSON lines for machines (journald, Kubernetes, a log shipper): one object
  * a line with `time`, `level`, `msg` and the fields of every enclosing
  * {@link Logger.child} — so every line of a run carries `sync` and `run`.
  * The message and every string field pass through the redactor before pino
- * sees them: secrets are redacted by construction.
+ * sees them, and the line is written as pino serialized it: secrets are
+ * redacted by construction, and redacting never breaks the JSON (a password
+ * `null` or `2026` redacted from the serialized line would).
  */
 export class JsonLogger implements Logger {
   private constructor(
@@ -50,7 +55,8 @@ export class JsonLogger implements Logger {
   private safe(fields: LogFields = {}): LogFields {
     const out: LogFields = {};
     for (const [key, value] of Object.entries(fields)) {
-      if (value !== undefined) out[key] = typeof value === 'string' ? this.redactor.redact(value) : value;
+      if (value === undefined) continue;
+      out[key] = typeof value === 'string' && !GENERATED.has(key) ? this.redactor.redact(value) : value;
     }
     return out;
   }

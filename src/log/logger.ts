@@ -1,3 +1,5 @@
+import { terminalText } from './terminal-text.js';
+
 /** Fields attached to a log line; every line of a run carries `sync` and `run_id`. */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -30,7 +32,10 @@ export class Redactor {
 
 type Level = 'info' | 'warn' | 'error';
 
-/** Human-readable lines on a stream (stderr by default), each passed through the redactor. */
+/**
+ * Human-readable lines on a stream (stderr by default), each passed through the redactor and made safe to
+ * print on a terminal (see terminalText).
+ */
 export class TextLogger implements Logger {
   constructor(
     private readonly redactor: Redactor,
@@ -64,7 +69,8 @@ export class TextLogger implements Logger {
       .filter(([key, value]) => key !== 'sync' && value !== undefined)
       .map(([key, value]) => `${key}=${String(value)}`)
       .join(' ');
-    this.write(this.redactor.redact(`${prefix ? `${prefix} ` : ''}${message}${rest ? ` (${rest})` : ''}\n`));
+    const line = this.redactor.redact(`${prefix ? `${prefix} ` : ''}${message}${rest ? ` (${rest})` : ''}`);
+    this.write(`${terminalText(line)}\n`);
   }
 }
 

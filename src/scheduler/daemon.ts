@@ -44,15 +44,13 @@ export interface StopResult {
  */
 export class Daemon {
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly lastRuns = new Map<
-    string,
-    { status: string; finished_at: string; error: string | null }
-  >();
+  private readonly lastRuns = new Map<string, { status: string; finished_at: string }>();
   private readonly observers: SyncEventHandler[];
   private readonly scheduler: SyncScheduler;
   private readonly redactor: Redactor;
   private readonly retentionTask: ScheduledTask;
-  private lastRetention: { at: string; deleted: number } | { at: string; error: string } | undefined;
+  private lastRetention:
+    { at: string; status: 'succeeded'; deleted: number } | { at: string; status: 'failed' } | undefined;
   private server: RunningHealthServer | undefined;
   private stopping: Promise<StopResult> | undefined;
 
@@ -121,14 +119,17 @@ export class Daemon {
     return this.stopping;
   }
 
-  /** /healthz: the scheduler runs and the warehouse answers. A failing sync is an alert, not ill health. */
+  /**
+   * /healthz: the scheduler runs and the warehouse answers. A failing sync is an alert, not ill health.
+   * Statuses and times only, never an error text: anyone who reaches the port reads it.
+   */
   async health(): Promise<HealthReport> {
     const warehouse = await this.runtime.warehouseHealth();
     const next = new Map(this.scheduler.scheduled.map((s) => [s.sync, s]));
     return {
       ok: this.stopping === undefined && warehouse.ok,
       scheduler: this.stopping === undefined ? 'running' : 'stopping',
-      warehouse: warehouse.detail,
+      warehouse: warehouse.status,
       runs_in_progress: this.inFlight.size,
       retention: {
         days: this.config.state.retention_days,
@@ -219,12 +220,12 @@ export class Daemon {
     try {
       const rows = await this.runtime.deleteOldChanges();
       this.metrics.retentionDeleted(rows);
-      this.lastRetention = { at: new Date().toISOString(), deleted: rows };
+      this.lastRetention = { at: new Date().toISOString(), status: 'succeeded', deleted: rows };
       this.options.logger.info(`retention: deleted ${rows} sync_changes row(s) older than ${days} days`, {
         deleted: rows,
       });
     } catch (error) {
-      this.lastRetention = { at: new Date().toISOString(), error: errorMessage(error) };
+      this.lastRetention = { at: new Date().toISOString(), status: 'failed' };
       this.options.logger.warn(`retention did not run: ${errorMessage(error)}; it tries again tomorrow`);
     }
   }
@@ -270,11 +271,8 @@ export class Daemon {
   private readonly remember: SyncEventHandler = (event) => {
     if (event.type !== 'run_finished' || event.report.dry_run) return;
     const { report } = event;
-    this.lastRuns.set(report.sync, {
-      status: report.status,
-      finished_at: new Date().toISOString(),
-      error: report.error,
-    });
+    // The status only: /healthz answers anyone who reaches the port; the error is in the logs and sync_runs.
+    this.lastRuns.set(report.sync, { status: report.status, finished_at: new Date().toISOString() });
   };
 }
 

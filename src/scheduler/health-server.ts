@@ -19,13 +19,21 @@ export interface RunningHealthServer {
   close(): Promise<void>;
 }
 
-/** Parses `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces). */
+/** Where `--listen` binds when it names no host: this machine only. */
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+
+/**
+ * Parses `HOST:PORT`, `[::1]:PORT`, `:PORT` or `PORT`. Without a host the listener is on loopback only;
+ * every interface must be asked for (`0.0.0.0:PORT`, `[::]:PORT`).
+ */
 export function parseListenAddress(value: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
+  const match = /^(?:(?:\[([^\]]+)\]|([^:]*)):)?(\d{1,5})$/.exec(value.trim());
   const port = Number(match?.[3]);
   if (!match || port > 65_535)
-    throw new UsageError(`--listen expects HOST:PORT such as 127.0.0.1:9464, got "${value}"`);
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+    throw new UsageError(
+      `--listen expects HOST:PORT such as 127.0.0.1:9464 (or a port alone, on loopback), got "${value}"`,
+    );
+  return { host: match[1] ?? (match[2] || DEFAULT_LISTEN_HOST), port };
 }
 
 /** `/healthz` and `/metrics` (Prometheus text format) on one small HTTP listener; GET only. */

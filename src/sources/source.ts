@@ -66,8 +66,31 @@ export interface SqlCapabilities {
    * DuckDB scans are fast and its indexes slow writes; BigQuery and Snowflake have none.
    */
   readonly indexes?: boolean;
+  /**
+   * The text of a value of a column whose type may hold fractions ({@link QueryColumn.fractionPossible}):
+   * the exact digits of a whole value (`1.0` → `1`); a value with a fraction fails the statement with an
+   * error naming `column`. Required where a source reports such columns.
+   */
+  readonly wholeNumberText?: (value: RawBuilder<unknown>, column: string) => RawBuilder<unknown>;
   /** The advisory lock statements; required when {@link locking} is `advisory`. */
   readonly advisoryLock?: AdvisoryLockSql;
+  /**
+   * Where the catalog says a schema's tables are, so that migrations adopt no table they did not create
+   * and check that the state tables are permanent tables of the configured schema. Default:
+   * `information_schema` of the current database (`INFORMATION_SCHEMA_CATALOG`).
+   */
+  readonly catalog?: CatalogSql;
+}
+
+/** Catalog lookups, by schema name as written in config (each engine matches it the way it folds names). */
+export interface CatalogSql {
+  /** A row when the schema exists in the current database; no row (or an error) when it does not. */
+  schema(schema: string): RawBuilder<Row>;
+  /**
+   * Every table and view in the schema: `table_name`, and `table_type`, which is `BASE TABLE` exactly for a
+   * permanent table (not a view, not a temporary table).
+   */
+  tables(schema: string): RawBuilder<{ table_name: string; table_type: string }>;
 }
 
 /**
@@ -118,6 +141,13 @@ export interface QueryColumn {
    * structs, JSON and binary do not ("true", "1e+20", "2024-01-01" are not anyone's id).
    */
   identifier: boolean;
+  /**
+   * A numeric type that does not fix its scale (PostgreSQL's `numeric` without one, which arithmetic,
+   * SUM() and `bigint UNION numeric` produce): only its values tell whether they are whole. Staging sends
+   * each as the digits of its whole value, and fails on a value with a fraction
+   * ({@link SqlCapabilities.wholeNumberText}). Default: false.
+   */
+  fractionPossible?: boolean;
 }
 
 /** Executes statements; the part of a {@link Source} a transaction also offers. */

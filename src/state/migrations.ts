@@ -1,7 +1,15 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { SqlCapabilities, Source, StatementRunner } from '../sources/source.js';
-import { WarehouseError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { lockKey } from './lock-key.js';
+import {
+  cannotCreate,
+  createSchema,
+  existingStateTables,
+  refuseForeignTables,
+  stateSchemaError,
+  verifyStateTables,
+} from './state-catalog.js';
 
 interface MigrationContext {
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -139,57 +147,57 @@ export const MIGRATIONS: readonly Migration[] = [
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
 /**
- * Creates the state schema if needed and applies every migration newer than
- * the recorded version. Refuses a schema written by a newer cohort-sync.
- * Where the warehouse has advisory locks, concurrent migrations by several
- * processes wait for each other instead of colliding.
+ * Creates the state schema if needed and applies every migration newer than the recorded version, then
+ * checks that every state table is a permanent table of that schema. Refuses a schema written by a newer
+ * cohort-sync, and tables it did not create (it never adopts them). Where the warehouse has advisory
+ * locks, concurrent migrations by several processes wait for each other instead of colliding.
  */
 export async function migrateState(source: Source, schema: string): Promise<void> {
   const { db, capabilities: caps } = source;
-  const schemaError = await createSchema(source, schema);
+  await createSchema(source, schema);
   const lock = caps.advisoryLock?.transactionLock(lockKey(`migrate:${schema}`)).compile(db);
+  let found: Map<string, string> | undefined;
   if (lock) {
-    // One transaction: the lock, the version check and every pending migration (transactional DDL).
-    await source.transaction(async (tx) => {
+    // One transaction: the lock, the checks, the version and every pending migration (transactional DDL).
+    found = await source.transaction(async (tx) => {
       await tx.execute(lock);
-      await createVersionTable(tx, source, schema, schemaError);
-      for (const statement of pendingStatements(source, schema, await currentVersion(tx, source, schema)))
-        await tx.execute(statement);
+      const { existing, pending } = await prepareMigrations(tx, source, schema);
+      for (const migration of pending)
+        for (const statement of migrationStatements(source, schema, migration)) await tx.execute(statement);
+      return pending.length === 0 ? existing : undefined;
     });
-    return;
+  } else {
+    const { existing, pending } = await prepareMigrations(source, source, schema);
+    for (const migration of pending) {
+      const statements = migrationStatements(source, schema, migration);
+      const apply = async (runner: StatementRunner) => {
+        for (const statement of statements) await runner.execute(statement);
+      };
+      if (caps.transactionalDdl) await source.transaction(apply);
+      else await apply(source);
+    }
+    found = pending.length === 0 ? existing : undefined;
   }
-  await createVersionTable(source, source, schema, schemaError);
-  const current = await currentVersion(source, source, schema);
-  for (const migration of pendingMigrations(current)) {
-    const statements = migrationStatements(source, schema, migration);
-    const apply = async (runner: StatementRunner) => {
-      for (const statement of statements) await runner.execute(statement);
-    };
-    if (caps.transactionalDdl) await source.transaction(apply);
-    else await apply(source);
-  }
+  // With nothing migrated, the catalog's answer before is still true; after migrations, ask again.
+  verifyStateTables(schema, found ?? (await existingStateTables(source, source, schema)));
 }
 
 /**
- * `CREATE SCHEMA IF NOT EXISTS`. A failure is not fatal yet: PostgreSQL checks the database-level CREATE
- * privilege even when the schema exists, and two processes may race to create it. What counts is whether
- * the tables can be created in it; the failure is reported with that.
+ * What is there before migrating, and what to apply: refuses tables cohort-sync did not create, creates
+ * schema_version if it is missing, and reads the recorded version.
  */
-async function createSchema(source: Source, schema: string): Promise<unknown> {
-  try {
-    await source.execute(source.db.schema.createSchema(schema).ifNotExists().compile());
-    return undefined;
-  } catch (error) {
-    return error;
-  }
-}
-
-async function createVersionTable(
+async function prepareMigrations(
   runner: StatementRunner,
   source: Source,
   schema: string,
-  schemaError: unknown,
-): Promise<void> {
+): Promise<{ existing: Map<string, string>; pending: readonly Migration[] }> {
+  const existing = await existingStateTables(runner, source, schema);
+  refuseForeignTables(schema, existing);
+  if (!existing.has('schema_version')) await createVersionTable(runner, source, schema);
+  return { existing, pending: pendingMigrations(await currentVersion(runner, source, schema)) };
+}
+
+async function createVersionTable(runner: StatementRunner, source: Source, schema: string): Promise<void> {
   const caps = source.capabilities;
   try {
     await runner.execute(
@@ -203,23 +211,12 @@ async function createVersionTable(
         .compile(),
     );
   } catch (error) {
-    // The schema's own failure matters only when the schema is missing; otherwise the table's says why.
-    const missing = schemaError !== undefined && /does not exist|not found/i.test(errorMessage(error));
-    const cause = missing ? schemaError : error;
-    throw new WarehouseError(
-      `cannot create the state schema "${schema}": ${errorMessage(cause)}. ` +
-        'cohort-sync needs permission to create tables in that schema (see docs/warehouses.md)',
-      { code: 'STATE_SCHEMA', cause },
-    );
+    throw cannotCreate(schema, error, 'cohort-sync needs permission to create tables in that schema');
   }
 }
 
 function pendingMigrations(current: number): readonly Migration[] {
   return MIGRATIONS.filter((m) => m.version > current);
-}
-
-function pendingStatements(source: Source, schema: string, current: number): CompiledQuery[] {
-  return pendingMigrations(current).flatMap((migration) => migrationStatements(source, schema, migration));
 }
 
 /** A migration's statements followed by the row that records it. */
@@ -237,20 +234,40 @@ function migrationStatements(source: Source, schema: string, migration: Migratio
   return [...(migration.statements({ db, schema, caps }) as CompiledQuery[]), record];
 }
 
+/**
+ * The recorded version, once schema_version is known to be cohort-sync's: every row must be a migration
+ * this build knows, with its description. A table of the same name kept by another tool (Flyway's old
+ * `schema_version`) has other columns or other rows, and is refused rather than taken over.
+ */
 async function currentVersion(runner: StatementRunner, source: Source, schema: string): Promise<number> {
-  const rows = await runner.execute<{ version: number | null }>(
-    source.db
-      .withSchema(schema)
-      .selectFrom('schema_version')
-      .select((eb) => eb.fn.max('version').as('version'))
-      .compile(),
-  );
-  const current = Number(rows[0]?.version ?? 0);
+  const rows = await runner
+    .execute<{ version: number; description: string }>(
+      source.db.withSchema(schema).selectFrom('schema_version').select(['version', 'description']).compile(),
+    )
+    .catch((error: unknown) => {
+      throw stateSchemaError(
+        schema,
+        `cannot read its schema_version table: ${errorMessage(error)}. If that table is not cohort-sync's, ` +
+          'choose another state.schema, or drop or rename it',
+        error,
+      );
+    });
+  const current = Math.max(0, ...rows.map((row) => Number(row.version)));
   if (current > LATEST_VERSION) {
-    throw new WarehouseError(
-      `state schema "${schema}" is at version ${current}, newer than this cohort-sync knows (${LATEST_VERSION}); upgrade cohort-sync`,
-      { code: 'STATE_SCHEMA' },
+    throw stateSchemaError(
+      schema,
+      `it is at version ${current}, newer than this cohort-sync knows (${LATEST_VERSION}); upgrade cohort-sync`,
     );
   }
+  const foreign = rows.find(
+    (row) => MIGRATIONS.find((m) => m.version === Number(row.version))?.description !== row.description,
+  );
+  if (foreign)
+    throw stateSchemaError(
+      schema,
+      `it has a table schema_version that cohort-sync did not create (version ${String(foreign.version)} is ` +
+        `recorded as "${String(foreign.description)}", not a cohort-sync migration); choose another ` +
+        'state.schema, or drop or rename that table',
+    );
   return current;
 }

@@ -2,10 +2,13 @@ import { sql } from 'kysely';
 import { WarehouseError, errorMessage } from '../errors.js';
 import type { Source } from '../sources/source.js';
 
-/** Whether the warehouse can be used right now, as /healthz reports it. */
+/**
+ * Whether the warehouse can be used right now, as /healthz reports it: a status word, never an error
+ * text (anyone who reaches the port reads it; errors stay in the logs and sync_runs).
+ */
 export interface WarehouseHealth {
   ok: boolean;
-  detail: string;
+  status: 'connected' | 'closed between runs' | 'not connected yet' | 'unreachable';
 }
 
 /**
@@ -49,12 +52,11 @@ export class SharedWarehouse {
 
   /** Whether the warehouse answers; when it is closed between runs, whether it last opened. */
   async health(timeoutMs = 5000): Promise<WarehouseHealth> {
-    if (this.lastOpenError !== undefined) return { ok: false, detail: this.lastOpenError };
+    if (this.lastOpenError !== undefined) return { ok: false, status: 'unreachable' };
     const source = this.source;
     if (!source) {
-      if (this.heldElsewhere !== undefined)
-        return { ok: true, detail: `closed between runs; at the last open ${this.heldElsewhere}` };
-      return { ok: true, detail: this.keepOpen ? 'not connected yet' : 'closed between runs' };
+      const idle = this.heldElsewhere !== undefined || !this.keepOpen;
+      return { ok: true, status: idle ? 'closed between runs' : 'not connected yet' };
     }
     this.users++; // a run ending now must not close the connection under the ping
     let timer: NodeJS.Timeout | undefined;
@@ -65,9 +67,9 @@ export class SharedWarehouse {
           timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      return { ok: true, detail: 'connected' };
-    } catch (error) {
-      return { ok: false, detail: errorMessage(error) };
+      return { ok: true, status: 'connected' };
+    } catch {
+      return { ok: false, status: 'unreachable' };
     } finally {
       clearTimeout(timer);
       this.users--;

@@ -52,7 +52,7 @@ export async function stageAudience(run: RunContext): Promise<AudienceCounts> {
   await run.inWarehouse('staging the query result', () =>
     createStage(
       run,
-      stageMembersStatement({ ...members, table, userSql: sync.query, columns: resolved.columns }),
+      stageMembersStatement({ ...members, table, userSql: sync.query, columns: resolved.columns, described }),
     ),
   );
   return audienceCounts(

@@ -3,11 +3,13 @@ import { UsageError } from '../../src/errors.js';
 import { parseListenAddress, startHealthServer } from '../../src/scheduler/health-server.js';
 
 describe('the health listener', () => {
-  it('parses HOST:PORT, [IPv6]:PORT and :PORT', () => {
+  it('parses HOST:PORT, [IPv6]:PORT, and :PORT or PORT on loopback only', () => {
     expect(parseListenAddress('127.0.0.1:9464')).toEqual({ host: '127.0.0.1', port: 9464 });
     expect(parseListenAddress('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
-    expect(parseListenAddress(':9464')).toEqual({ host: '0.0.0.0', port: 9464 });
-    for (const bad of ['9464', 'localhost', '127.0.0.1:99999', '127.0.0.1:abc']) {
+    expect(parseListenAddress('0.0.0.0:9464')).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(parseListenAddress(':9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseListenAddress('9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    for (const bad of ['localhost', '127.0.0.1:99999', '127.0.0.1:abc', ':']) {
       expect(() => parseListenAddress(bad)).toThrow(UsageError);
     }
   });

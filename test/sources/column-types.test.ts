@@ -11,13 +11,17 @@ describe('which column types make usable identifiers', () => {
       expect(isIdentifierType(type)).toBe(false);
   });
 
-  it('PostgreSQL: by type OID and modifier; numeric(p,0) and unconstrained numeric pass, numeric(p,s) does not', () => {
+  it('PostgreSQL: by type OID and modifier; numeric(p,0) passes, unconstrained numeric passes with its values checked, numeric(p,s) does not', () => {
     const numeric = (precision: number, scale: number) => ((precision << 16) | scale) + 4;
     expect(describePgColumnType(25, -1)).toEqual({ type: 'text', identifier: true });
     expect(describePgColumnType(20, -1)).toEqual({ type: 'bigint', identifier: true });
     expect(describePgColumnType(2950, -1)).toEqual({ type: 'uuid', identifier: true });
     expect(describePgColumnType(1700, numeric(38, 0))).toEqual({ type: 'numeric(38,0)', identifier: true });
-    expect(describePgColumnType(1700, -1)).toEqual({ type: 'numeric', identifier: true });
+    expect(describePgColumnType(1700, -1)).toEqual({
+      type: 'numeric',
+      identifier: true,
+      fractionPossible: true,
+    });
     expect(describePgColumnType(1700, numeric(10, 2))).toEqual({ type: 'numeric(10,2)', identifier: false });
     expect(describePgColumnType(16, -1)).toEqual({ type: 'boolean', identifier: false });
     expect(describePgColumnType(701, -1)).toEqual({ type: 'double precision', identifier: false });

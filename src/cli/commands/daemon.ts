@@ -21,7 +21,10 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .description('run every sync on its schedule until stopped (SIGTERM or SIGINT)')
     .addOption(configOption())
     .addOption(syncOption())
-    .option('--listen <host:port>', 'serve /healthz and /metrics, e.g. 127.0.0.1:9464')
+    .option(
+      '--listen <host:port>',
+      'serve /healthz and /metrics, e.g. 127.0.0.1:9464; without a host (:9464), on loopback only',
+    )
     .option('--run-on-start', 'also run every sync once at start')
     .addOption(
       new Option('--log-format <format>', 'log lines: text on a terminal, json lines otherwise').choices([
@@ -35,7 +38,8 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       const config = await ctx.load(opts.config);
       const format = opts.logFormat ?? (process.stderr.isTTY ? 'text' : 'json');
       const logger =
-        format === 'json' ? JsonLogger.create(ctx.redactor, (line) => ctx.out(line)) : ctx.logger();
+        // Raw: the JSON logger redacts each value before it serializes the line.
+        format === 'json' ? JsonLogger.create(ctx.redactor, (line) => ctx.io.out(line)) : ctx.logger();
 
       // Handlers first: a signal during start-up stops the daemon as soon as it is up.
       let requested: (signal: string) => void = () => undefined;

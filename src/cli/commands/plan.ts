@@ -39,12 +39,17 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       });
       const plans = reports.map((report, index) =>
         // A plan is saved exactly when the dry run succeeded: no guardrail stopped it, nothing failed.
-        toSyncPlan(report, syncs[index]!, opts.save && report.status === 'succeeded' ? report.run_id : null),
+        toSyncPlan(
+          report,
+          syncs[index]!,
+          opts.save && report.status === 'succeeded' ? report.run_id : null,
+          ctx.redact,
+        ),
       );
       const document: PlanDocument = { format_version: PLAN_FORMAT_VERSION, syncs: plans };
-      if (opts.json) ctx.out(`${JSON.stringify(document, null, 2)}\n`);
+      if (opts.json) ctx.outJson(document);
       else {
-        ctx.out(`${plans.map(formatPlan).join('\n\n')}\n`);
+        ctx.outFormatted(`${plans.map(formatPlan).join('\n\n')}\n`);
         if (opts.save && plans.some((plan) => plan.verdict === 'guardrail'))
           ctx.out('\nplans a guardrail would stop are not saved; add --allow-mass-removal to save them\n');
       }

@@ -37,9 +37,10 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const seen = new Set(runs.map((run) => run.sync_name));
       const document: StatusDocument = {
         format_version: STATUS_FORMAT_VERSION,
-        runs: runs.map(toStatusRun),
-        never_run: syncs.filter((name) => !seen.has(name)),
+        runs: runs.map((run) => toStatusRun(run, ctx.redact)),
+        never_run: syncs.filter((name) => !seen.has(name)).map(ctx.redact),
       };
-      ctx.out(opts.json ? `${JSON.stringify(document, null, 2)}\n` : `${formatStatus(document)}\n`);
+      if (opts.json) ctx.outJson(document);
+      else ctx.outFormatted(`${formatStatus(document)}\n`);
     });
 }

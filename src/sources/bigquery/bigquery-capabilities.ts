@@ -18,6 +18,15 @@ export function bigqueryCapabilities(options: { stageExpirationHours: number }):
     deferredTransactions: true,
     locking: 'lease',
     indexes: false,
+    // The dataset-qualified view, which needs no region; it fails with "Not found" for a missing dataset.
+    catalog: {
+      schema: (dataset) => sql`SELECT COUNT(*) AS found FROM ${sql.id(dataset)}.INFORMATION_SCHEMA.TABLES`,
+      tables: (dataset) =>
+        sql<{
+          table_name: string;
+          table_type: string;
+        }>`SELECT table_name, table_type FROM ${sql.id(dataset)}.INFORMATION_SCHEMA.TABLES`,
+    },
     createStageTable: (table, select) =>
       sql`CREATE TABLE ${table}\nOPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL ${hours} HOUR)) AS\n${select}`,
   };

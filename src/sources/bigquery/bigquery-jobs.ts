@@ -36,6 +36,13 @@ export interface QueryOptions {
   onSession?: (sessionId: string) => void;
 }
 
+/** A dry run's findings: `statistics.query.statementType` and `.schema` of the job. */
+export interface DryRun {
+  /** Absent only if BigQuery reported none. */
+  statementType: string | undefined;
+  fields: BigQueryField[];
+}
+
 /** Positional parameters (`?`) in order, or named ones (`@name`) by name. */
 export type Parameters = readonly unknown[] | Readonly<Record<string, unknown>>;
 
@@ -124,8 +131,11 @@ export class BigQueryJobs {
     return result;
   }
 
-  /** The result columns of a query, from a dry run: BigQuery plans it, reads nothing and bills nothing. */
-  async dryRunFields(sql: string): Promise<BigQueryField[]> {
+  /**
+   * What BigQuery makes of a query without running it, from a dry run (it reads nothing and bills nothing):
+   * its statement type (`SELECT`, `INSERT`, `SCRIPT` for several statements, …) and its result columns.
+   */
+  async dryRun(sql: string): Promise<DryRun> {
     const job = (await this.api({
       method: 'POST',
       uri: '/jobs',
@@ -133,8 +143,9 @@ export class BigQueryJobs {
         configuration: { dryRun: true, query: { query: sql, useLegacySql: false } },
         jobReference: { location: this.settings.location },
       },
-    })) as { statistics?: { query?: { schema?: { fields?: BigQueryField[] } } } };
-    return job.statistics?.query?.schema?.fields ?? [];
+    })) as { statistics?: { query?: { statementType?: string; schema?: { fields?: BigQueryField[] } } } };
+    const query = job.statistics?.query;
+    return { statementType: query?.statementType, fields: query?.schema?.fields ?? [] };
   }
 
   private queryRequest(sql: string, parameters: Parameters, options: QueryOptions) {

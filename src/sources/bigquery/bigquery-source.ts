@@ -101,7 +101,15 @@ export class BigQuerySource implements Source {
 
   async describeColumns(selectSql: string): Promise<QueryColumn[]> {
     try {
-      const fields = await this.jobs.dryRunFields(selectSql.trim().replace(/;+\s*$/, ''));
+      const { statementType, fields } = await this.jobs.dryRun(selectSql.trim().replace(/;+\s*$/, ''));
+      // The query is pasted into the stage statement: anything but one SELECT (a DML statement, a script of
+      // several) would either fail there or, as a script, run with the tool's credentials.
+      if (statementType !== 'SELECT')
+        throw new WarehouseError(
+          `the audience query must be one SELECT statement; BigQuery reads it as ${statementType ?? 'an unknown statement'}` +
+            (statementType === 'SCRIPT' ? ' (several statements: a ";" ends a statement)' : ''),
+          { code: 'QUERY_NOT_SELECT' },
+        );
       return fields.map((field) => ({
         name: field.name,
         type: field.mode === 'REPEATED' ? `ARRAY<${field.type}>` : field.type,

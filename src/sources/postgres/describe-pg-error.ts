@@ -1,4 +1,5 @@
 import { CohortSyncError, WarehouseError } from '../../errors.js';
+import { FRACTION_MARK } from './postgres-capabilities.js';
 
 /** SQLSTATEs that mean the session is gone (class 08, and the 57P0x shutdown/termination family). */
 const LOST_SESSION = /^(08|57P0[1-3])/;
@@ -54,6 +55,24 @@ export function describePgError(error: unknown, context: PgErrorContext): unknow
   }
   if (code === '3D000') {
     return warehouseError(`PostgreSQL at ${context.server}: ${message}`, 'WAREHOUSE_CONNECTION');
+  }
+  if (code === '42601' && /multiple commands into a prepared statement/.test(message)) {
+    // Only an audience query can hold a ';': every statement is sent as one of the extended protocol.
+    return warehouseError(
+      'the audience query must be one SELECT statement; PostgreSQL found several (a ";" ends a statement): ' +
+        `${message} (SQLSTATE 42601)`,
+      'QUERY_NOT_SELECT',
+    );
+  }
+  const fraction = code === '22P02' ? new RegExp(`"${FRACTION_MARK}(.*)"$`, 's').exec(message) : null;
+  if (fraction) {
+    const column = fraction[1]!;
+    return warehouseError(
+      `identifier column ${column} has a value with a fraction (its type, numeric, fixes no scale); identifiers ` +
+        `must be text, whole numbers or UUIDs: cast it in the query, CAST(${column} AS BIGINT) AS ${column} ` +
+        `(which rounds), or if its text form really is the id, CAST(${column} AS TEXT) AS ${column}`,
+      'QUERY_COLUMNS',
+    );
   }
   if (code === '42501') return warehouseError(`${message} (SQLSTATE 42501)`, 'WAREHOUSE_PERMISSION');
   return warehouseError(code ? `${message} (SQLSTATE ${code})` : message, 'WAREHOUSE_ERROR');

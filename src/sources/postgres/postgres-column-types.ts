@@ -36,15 +36,20 @@ const FIRST_USER_OID = 16384;
 /**
  * Describes a result column from its type OID and modifier (as pg's `fields` carry them): whether its text
  * form is a usable identifier, and a type name for messages. numeric(p,0) is a whole number and numeric(p,s)
- * with s > 0 is not; unconstrained numeric is accepted. Types the database defines itself are trusted as text.
+ * with s > 0 is not; unconstrained numeric may be either, value by value. Types the database defines itself
+ * are trusted as text.
  */
-export function describePgColumnType(oid: number, typmod: number): { type: string; identifier: boolean } {
+export function describePgColumnType(
+  oid: number,
+  typmod: number,
+): { type: string; identifier: boolean; fractionPossible?: boolean } {
   const known = IDENTIFIER_OIDS.get(oid);
   if (known) return { type: known, identifier: true };
   if (oid === NUMERIC) {
-    // Unconstrained numeric is what bigint UNION numeric, SUM() and arithmetic produce: accepted, since
-    // PostgreSQL prints whole values exactly; a value with a fraction would be sent as printed ("12.5").
-    if (typmod < 4) return { type: 'numeric', identifier: true };
+    // Unconstrained numeric is what bigint UNION numeric, SUM() and arithmetic produce: whole values are
+    // ids, but `id * 1.0` prints as "1.0" and `id / 2.0` as "0.50000000000000000000", so each value is
+    // checked as it is staged (POSTGRES_CAPABILITIES.wholeNumberText).
+    if (typmod < 4) return { type: 'numeric', identifier: true, fractionPossible: true };
     const precision = ((typmod - 4) >> 16) & 0xffff;
     const scale = (typmod - 4) & 0xffff;
     return { type: `numeric(${precision},${scale})`, identifier: scale === 0 };

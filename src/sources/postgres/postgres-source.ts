@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
+import { Kysely, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { WarehouseError } from '../../errors.js';
@@ -6,6 +6,7 @@ import type { QueryColumn, Row, Source, SourceSession, StatementRunner } from '.
 import { translatedTransaction } from '../translated-transaction.js';
 import { describePgError, type PgErrorContext } from './describe-pg-error.js';
 import { describePgColumnType } from './postgres-column-types.js';
+import { SingleStatementPostgresDialect, singleStatement } from './postgres-dialect.js';
 import { POSTGRES_CAPABILITIES } from './postgres-capabilities.js';
 import { describeServer, poolConfig, type PostgresWarehouseConfig } from './pool-config.js';
 
@@ -15,7 +16,8 @@ const DEFAULT_CHUNK_ROWS = 5000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
- * PostgreSQL as warehouse and state store: a pg Pool behind kysely's PostgresDialect; results are streamed
+ * PostgreSQL as warehouse and state store: a pg Pool behind kysely's PostgresDialect, every statement one
+ * statement of the extended protocol (see postgres-dialect.ts); results are streamed
  * through a server-side cursor; advisory locks live on sessions of their own, outside the pool.
  */
 export class PostgresSource implements Source {
@@ -29,7 +31,7 @@ export class PostgresSource implements Source {
     private readonly clientConfig: pg.ClientConfig,
     config: PostgresWarehouseConfig,
   ) {
-    this.db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    this.db = new Kysely({ dialect: new SingleStatementPostgresDialect(pool) });
     this.context = {
       server: describeServer(config),
       statementTimeoutSeconds: config.statement_timeout_seconds,
@@ -110,7 +112,7 @@ export class PostgresSource implements Source {
     // LIMIT 0: PostgreSQL plans the query and describes its columns without reading any row.
     const text = `SELECT * FROM (${selectSql.trim().replace(/;+\s*$/, '')}\n) AS q LIMIT 0`;
     try {
-      const result = await this.pool.query(text);
+      const result = await this.pool.query(singleStatement(text));
       return result.fields.map((field) => ({
         name: field.name,
         ...describePgColumnType(field.dataTypeID, field.dataTypeModifier),
@@ -151,7 +153,7 @@ export class PostgresSource implements Source {
       lost: lost.signal,
       execute: async <R extends Row>(query: CompiledQuery) => {
         try {
-          return (await client.query<R>(query.sql, query.parameters as unknown[])).rows;
+          return (await client.query<R>(singleStatement(query.sql, query.parameters))).rows;
         } catch (error) {
           throw this.translate(error);
         }

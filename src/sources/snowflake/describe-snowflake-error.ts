@@ -61,6 +61,12 @@ export function describeSnowflakeError(error: unknown, context: SnowflakeErrorCo
       'WAREHOUSE_SUSPENDED',
       true,
     );
+  // MULTI_STATEMENT_COUNT = 1 is set on every statement: only an audience query can hold a ';'.
+  if (code === '000008')
+    return fail(
+      `the audience query must be one SELECT statement; Snowflake found several (a ";" ends a statement): ${message} (Snowflake error 000008)`,
+      'QUERY_NOT_SELECT',
+    );
   if (sqlState === '42501' || code === '003001')
     return fail(
       `${message} (Snowflake error ${code}, SQLSTATE ${sqlState || '42501'}); grant the role the privilege (see docs/warehouses.md)`,

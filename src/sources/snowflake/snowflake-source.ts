@@ -127,8 +127,8 @@ export class SnowflakeSource implements Source {
 
   /**
    * The statement as the SDK sends it, with session parameters for it alone: a QUERY_TAG naming the
-   * sync and run it belongs to (JSON, so that QUERY_HISTORY can be grouped with PARSE_JSON), and the
-   * configured statement timeout.
+   * sync and run it belongs to (JSON, so that QUERY_HISTORY can be grouped with PARSE_JSON),
+   * MULTI_STATEMENT_COUNT = 1, and the configured statement timeout.
    */
   private request(query: Pick<CompiledQuery, 'sql' | 'parameters'>): StatementRequest {
     const labels = statementLabels();
@@ -136,7 +136,9 @@ export class SnowflakeSource implements Source {
       app: 'cohort-sync',
       ...(labels ? { sync: labels.sync, run_id: labels.runId } : {}),
     });
-    const parameters: Record<string, string | number> = { QUERY_TAG: tag };
+    // One statement per request, whatever the account or user set: an audience query is pasted into
+    // statements of ours, and a ';' in it must not start a statement of its own.
+    const parameters: Record<string, string | number> = { QUERY_TAG: tag, MULTI_STATEMENT_COUNT: 1 };
     if (this.context.statementTimeoutSeconds !== undefined)
       parameters.STATEMENT_TIMEOUT_IN_SECONDS = this.context.statementTimeoutSeconds;
     return { sql: query.sql, binds: query.parameters, parameters };

@@ -31,7 +31,9 @@ describe('a sync on BigQuery, through the real SDK against the fake', () => {
    */
   function jobsOfRun(runId: string, since: number): FakeJob[] {
     const after = fake.jobs.slice(since);
-    const jobs = after.slice(after.findIndex((job) => job.sql.startsWith('select max(`version`)')) + 1);
+    const jobs = after.slice(
+      after.findIndex((job) => job.sql.startsWith('select `version`, `description` from')) + 1,
+    );
     const final = jobs.findIndex(
       (job) => job.sql.includes('`bytes_billed`') && job.parameters.includes(runId),
     );

@@ -103,16 +103,17 @@ describe('the Snowflake source', () => {
     expect(await run('SELECT v FROM tx_test.t ORDER BY v')).toEqual([{ v: 1 }, { v: 2 }]);
   });
 
-  it('tags each statement with its run, and sets the configured statement timeout on it', async () => {
+  it('tags each statement with its run, allows it one statement, and sets the configured statement timeout on it', async () => {
     const before = fake.statements.length;
     await labellingStatements({ sync: 'vip', runId: 'run-123' }, () => run('SELECT 1 AS one'));
     await run('SELECT 2 AS two');
     expect(fake.statements.slice(before).map((s) => s.parameters)).toEqual([
       {
         QUERY_TAG: '{"app":"cohort-sync","sync":"vip","run_id":"run-123"}',
+        MULTI_STATEMENT_COUNT: 1,
         STATEMENT_TIMEOUT_IN_SECONDS: 600,
       },
-      { QUERY_TAG: '{"app":"cohort-sync"}', STATEMENT_TIMEOUT_IN_SECONDS: 600 },
+      { QUERY_TAG: '{"app":"cohort-sync"}', MULTI_STATEMENT_COUNT: 1, STATEMENT_TIMEOUT_IN_SECONDS: 600 },
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBTypeId, StatementType, type DuckDBType } from '@duckdb/node-api';
 
 /** DuckDB result types as the REST schema names them (the API's legacy names: INTEGER, FLOAT, BOOLEAN). */
 const TYPES: ReadonlyMap<DuckDBTypeId, string> = new Map([
@@ -35,4 +35,23 @@ export function fromDuckDbValue(value: unknown): string | null {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
     return String(value);
   return (value as { toString(): string }).toString(); // DuckDB's date and decimal values print as SQL does
+}
+
+/** DuckDB statement types as a BigQuery dry run's `statistics.query.statementType` names them. */
+const STATEMENT_TYPES: ReadonlyMap<StatementType, string> = new Map([
+  [StatementType.SELECT, 'SELECT'],
+  [StatementType.INSERT, 'INSERT'],
+  [StatementType.UPDATE, 'UPDATE'],
+  [StatementType.DELETE, 'DELETE'],
+  [StatementType.MERGE_INTO, 'MERGE'],
+  [StatementType.CREATE, 'CREATE_TABLE'],
+  [StatementType.DROP, 'DROP_TABLE'],
+  [StatementType.ALTER, 'ALTER_TABLE'],
+  [StatementType.CALL, 'CALL'],
+  [StatementType.EXPORT, 'EXPORT_DATA'],
+]);
+
+/** The statementType BigQuery reports for a statement DuckDB prepared as `type`. */
+export function bigqueryStatementType(type: StatementType): string {
+  return STATEMENT_TYPES.get(type) ?? StatementType[type] ?? 'UNKNOWN';
 }

@@ -2,7 +2,7 @@ import { randomUUID, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { bigqueryType, fromDuckDbValue } from './duckdb-to-bigquery.js';
+import { bigqueryStatementType, bigqueryType, fromDuckDbValue } from './duckdb-to-bigquery.js';
 import { rewriteSql, splitStatements } from './rewrite-sql.js';
 
 /** A job as the fake ran it, for assertions. */
@@ -462,7 +462,10 @@ export class FakeBigQuery {
       });
     const connection = await this.database.connect();
     try {
-      const prepared = await connection.prepare(rewriteSql(query, this.project).sql);
+      const sql = rewriteSql(query, this.project).sql;
+      // BigQuery dry-runs a script of several statements as a whole: statementType SCRIPT, no schema.
+      if (splitStatements(sql).length > 1) return this.dryRunJob(request, query, 'SCRIPT', undefined);
+      const prepared = await connection.prepare(sql);
       const fields = [];
       for (let index = 0; index < prepared.columnCount; index++)
         fields.push({
@@ -470,21 +473,31 @@ export class FakeBigQuery {
           type: bigqueryType(prepared.columnType(index)),
           mode: 'NULLABLE',
         });
-      return {
-        kind: 'bigquery#job',
-        configuration: { dryRun: true, query: { query } },
-        jobReference: { projectId: this.project, location: request.jobReference?.location },
-        status: { state: 'DONE' },
-        statistics: {
-          totalBytesProcessed: '0',
-          query: { totalBytesProcessed: '0', totalBytesBilled: '0', schema: { fields } },
-        },
-      };
+      return this.dryRunJob(request, query, bigqueryStatementType(prepared.statementType), { fields });
     } catch (error) {
       throw new FaultError({ status: 400, reason: 'invalidQuery', message: duckDbMessage(error) });
     } finally {
       connection.closeSync();
     }
+  }
+
+  /** A dry run's job resource: `statistics.query` with the statement type and, for a query, its schema. */
+  private dryRunJob(request: DryRunRequest, query: string, statementType: string, schema: unknown) {
+    return {
+      kind: 'bigquery#job',
+      configuration: { dryRun: true, query: { query } },
+      jobReference: { projectId: this.project, location: request.jobReference?.location },
+      status: { state: 'DONE' },
+      statistics: {
+        totalBytesProcessed: '0',
+        query: {
+          totalBytesProcessed: '0',
+          totalBytesBilled: '0',
+          statementType,
+          ...(schema === undefined ? {} : { schema }),
+        },
+      },
+    };
   }
 
   private jobResource(state: JobState) {

@@ -11,6 +11,8 @@
  * - `OPTIONS (…)` clauses → removed, and returned (stage table expiration), so tests can check them
  * - named parameters `@name` → DuckDB's `$name`; a script (`BEGIN TRANSACTION; …; COMMIT TRANSACTION;`) is
  *   split into its statements by {@link splitStatements}
+ * - `` `dataset`.INFORMATION_SCHEMA.TABLES `` → DuckDB's `information_schema.tables` of that schema, failing
+ *   with BigQuery's "Not found: Dataset" when the dataset does not exist
  * - `CURRENT_TIMESTAMP()` → `CURRENT_TIMESTAMP`; `GENERATE_ARRAY` → `generate_series`;
  *   `UNNEST(x) AS i` → `unnest(x) AS _unnest(i)` (BigQuery names the element column after the alias)
  *
@@ -95,6 +97,10 @@ export function rewriteSql(sql: string, project: string): RewrittenSql {
       }
       out.push(TYPES[upper] ?? token.text);
       previousWord = upper;
+    } else if (token.kind === 'quoted' && isInformationSchemaTables(tokens, index)) {
+      out.push(datasetTables(unescapeString(token.text)));
+      index += 4;
+      previousWord = '';
     } else if (token.kind === 'quoted') {
       out.push(quotedPath(token.text, project));
       previousWord = '';
@@ -170,6 +176,22 @@ function tokenize(sql: string): Token[] {
 function unescapeString(text: string): string {
   const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '0': '\0' };
   return text.replace(/\\(.)/gs, (_, char: string) => escapes[char] ?? char);
+}
+
+/** Whether the quoted name at `index` is followed by `.INFORMATION_SCHEMA.TABLES`. */
+function isInformationSchemaTables(tokens: readonly Token[], index: number): boolean {
+  const words = tokens.slice(index + 1, index + 5).map((token) => token.text.toUpperCase());
+  return words.join('') === '.INFORMATION_SCHEMA.TABLES';
+}
+
+/** The tables and views of a dataset as BigQuery's dataset-qualified view lists them; an error if it is missing. */
+function datasetTables(dataset: string): string {
+  const name = `'${dataset.replaceAll("'", "''")}'`;
+  const missing = `'Not found: Dataset ${dataset.replaceAll("'", "''")} was not found'`;
+  return (
+    `(SELECT t.table_name, t.table_type FROM information_schema.tables AS t WHERE t.table_schema = ${name} AND ` +
+    `(SELECT CASE WHEN COUNT(*) = 0 THEN error(${missing}) ELSE true END FROM information_schema.schemata WHERE schema_name = ${name}))`
+  );
 }
 
 /** A backtick-quoted name or path as DuckDB double-quoted parts. */

@@ -25,6 +25,11 @@ export interface FakeSnowflakeOptions {
   chunkRows?: number;
   /** Answer every query "still running" (333334) first, so its result is fetched from getResultUrl. */
   asyncResults?: boolean;
+  /**
+   * The account's MULTI_STATEMENT_COUNT, for statements that do not set their own: 1 (Snowflake's default)
+   * refuses a request of several statements with error 000008; 0 runs any number of them.
+   */
+  multiStatementCount?: number;
 }
 
 /** A statement the fake received, as Snowflake would log it in QUERY_HISTORY. */
@@ -224,11 +229,12 @@ export class FakeSnowflake {
     const parameters = (body.parameters ?? {}) as Record<string, unknown>;
     const describeOnly = body.describeOnly === true;
     const binds = bindValues(body.bindings);
-    this.statements.push({ sessionId: session.id, sql, parameters, binds, describeOnly });
+    const statement: ReceivedStatement = { sessionId: session.id, sql, parameters, binds, describeOnly };
+    this.statements.push(statement);
     if (this.statements.length > MAX_LOGGED) this.statements.splice(0, this.statements.length - MAX_LOGGED);
     const queryId = randomUUID();
     const rewritten = rewriteSql(sql);
-    const run = () => this.outcome(session, queryId, sql, rewritten.sql, binds, describeOnly);
+    const run = () => this.outcome(session, queryId, statement, rewritten.sql);
     // A describe-only statement is compiled, not run: SYSTEM$WAIT does not wait.
     if ((rewritten.waitSeconds === 0 || describeOnly) && !this.options.asyncResults) return run();
 
@@ -266,14 +272,27 @@ export class FakeSnowflake {
     return answer;
   }
 
-  /** Runs a statement and answers as Snowflake would: its result, or its error. */
+  /**
+   * Snowflake's check of MULTI_STATEMENT_COUNT (the statement's, else the account's): a request holding
+   * another number of statements than the count is refused before anything runs; 0 allows any number.
+   */
+  private async statementCountError(
+    session: Session,
+    sql: string,
+    parameters: Record<string, unknown>,
+  ): Promise<SnowflakeErrorShape | undefined> {
+    const desired = Number(parameters.MULTI_STATEMENT_COUNT ?? this.options.multiStatementCount ?? 1);
+    if (desired === 0 || !sql.includes(';')) return undefined;
+    const actual = (await session.connection.extractStatements(sql)).count;
+    return actual === desired ? undefined : SNOWFLAKE_ERRORS.statementCount(actual, desired);
+  }
+
+  /** Runs a statement (`sql`: as rewritten for DuckDB) and answers as Snowflake would: its result, or its error. */
   private async outcome(
     session: Session,
     queryId: string,
-    received: string,
+    { sql: received, parameters, binds, describeOnly }: ReceivedStatement,
     sql: string,
-    binds: DuckDBValue[],
-    describeOnly: boolean,
   ): Promise<Body> {
     if (!this.sessions.has(session.token))
       return failure({ code: '000604', sqlState: '57014', message: 'SQL execution canceled' }, queryId);
@@ -293,6 +312,8 @@ export class FakeSnowflake {
     )
       return failure(SNOWFLAKE_ERRORS.noWarehouse, queryId);
     try {
+      const miscount = await this.statementCountError(session, sql, parameters);
+      if (miscount) return failure(miscount, queryId);
       if (describeOnly) return await this.described(queryId, session, sql);
       const result = await this.run(session, sql, binds);
       await this.runInterleaved(received);

@@ -25,6 +25,11 @@ export const SNOWFLAKE_ERRORS = {
     sqlState: '42501',
     message: `SQL access control error:\nInsufficient privileges to operate on ${object}`,
   }),
+  statementCount: (actual: number, desired: number): SnowflakeErrorShape => ({
+    code: '000008',
+    sqlState: '0A000',
+    message: `Actual statement count ${actual} did not match the desired statement count ${desired}.`,
+  }),
   timeout: (seconds: number): SnowflakeErrorShape => ({
     code: '000630',
     sqlState: '57014',
