@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Source } from '../sources/source.js';
 import { stateTables } from './state-database.js';
+import { timestampValue } from './timestamp-value.js';
 
 const DAY_MS = 86_400_000;
 
@@ -16,7 +16,7 @@ export async function deleteOldChanges(
   now: Date = new Date(),
 ): Promise<number> {
   const db = stateTables(source.db, schema);
-  const cutoff = sql<Date>`CAST(${new Date(now.getTime() - days * DAY_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
+  const cutoff = timestampValue(source.capabilities, new Date(now.getTime() - days * DAY_MS));
   return source.transaction(async (tx) => {
     const [counted] = await tx.execute<{ rows: number | string }>(
       db

@@ -1,6 +1,10 @@
 import { sql, type CompiledQuery } from 'kysely';
 import type { Source } from '../sources/source.js';
 import { stateTables, type RunStatus, type StateKysely, type SyncRunRow } from './state-database.js';
+import { timestampValue } from './timestamp-value.js';
+
+/** How long a dry run may stay `running` before a run with the lock takes it for dead: a day. */
+export const DRY_RUN_GRACE_MS = 86_400_000;
 
 /** Columns of sync_runs that a run fills in as it goes. */
 export type RunProgress = Partial<
@@ -72,8 +76,14 @@ export class RunAudit {
     await this.source.execute(this.updateStatement(runId, progress, finished));
   }
 
-  /** Runs of a sync still marked `running` (other than `exceptRunId`): their process is gone if we hold the lock. */
-  async staleRuns(syncName: string, exceptRunId: string): Promise<string[]> {
+  /**
+   * Runs of a sync still marked `running` (other than `exceptRunId`) whose process is gone, for a run that
+   * holds the sync's lock: every other run needs the lock, so one still `running` died. A dry run (`plan`)
+   * takes no lock and may be going on in another process right now: it counts as dead only once it
+   * started more than {@link DRY_RUN_GRACE_MS} ago, far longer than any plan takes.
+   */
+  async staleRuns(syncName: string, exceptRunId: string, now: Date = new Date()): Promise<string[]> {
+    const graceStart = timestampValue(this.source.capabilities, new Date(now.getTime() - DRY_RUN_GRACE_MS));
     const rows = await this.source.execute<{ run_id: string }>(
       this.db
         .selectFrom('sync_runs')
@@ -81,6 +91,7 @@ export class RunAudit {
         .where('sync_name', '=', syncName)
         .where('status', '=', 'running')
         .where('run_id', '!=', exceptRunId)
+        .where((eb) => eb.or([eb('dry_run', '=', false), eb('started_at', '<', graceStart)]))
         .compile(),
     );
     return rows.map((row) => row.run_id);

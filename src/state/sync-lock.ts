@@ -4,6 +4,7 @@ import { SyncLockedError, WarehouseError, errorMessage } from '../errors.js';
 import type { Source } from '../sources/source.js';
 import { tryAdvisoryLock, type AdvisoryLock } from './advisory-lock.js';
 import { stateTables, type StateKysely, type SyncLockRow } from './state-database.js';
+import { timestampValue } from './timestamp-value.js';
 
 /** A held lock on one sync; release it when the run ends. */
 export interface SyncLock {
@@ -222,5 +223,5 @@ function processExists(pid: number): boolean {
 }
 
 function leaseUntil(source: Source) {
-  return sql<Date>`CAST(${new Date(Date.now() + LEASE_MS).toISOString()} AS ${sql.raw(source.capabilities.timestampType)})`;
+  return timestampValue(source.capabilities, new Date(Date.now() + LEASE_MS));
 }
