@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { CohortSyncError, ConfigError, UsageError, errorMessage } from '../errors.js';
+import { terminalText } from '../log/terminal-text.js';
 import { CliContext, type Io } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 
@@ -58,7 +59,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
 
 /** User errors get one clear line and exit 2; failures exit 1; a stack trace only on request. */
 function reportError(error: unknown, ctx: CliContext): number {
-  const say = (text: string) => ctx.io.err(ctx.redactor.redact(text));
+  // An error can quote the warehouse or Braze, and so carry control characters: show them escaped.
+  const say = (text: string) => ctx.io.err(terminalText(ctx.redactor.redact(text)));
   if (error instanceof CommanderError) {
     const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
     return benign.includes(error.code) ? EXIT.ok : EXIT.badConfig;

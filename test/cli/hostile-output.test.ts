@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/emulator-server.js';
 import { runCli } from '../support/cli.js';
@@ -173,5 +175,16 @@ describe('machine-readable and terminal output with hostile secrets and ids', ()
       expect(new Date(String(line.time)).toISOString()).toBe(line.time);
       expect(userStrings(line).filter((text) => text.includes('2026'))).toEqual([]);
     }
+  });
+
+  it('an error the CLI reports shows the escape sequences it quotes escaped', async () => {
+    // A config key is quoted back in the unknown-key error: here one that would clear the screen.
+    const file = path.join(world.dir, 'escape-in-key.yaml');
+    await writeFile(file, `${world.yaml()}\n"\\e[2Jwiped": 1\n`);
+    const result = await runCli(['validate', '--config', file], { env: TEST_ENV });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('\\x1b[2Jwiped');
+    // eslint-disable-next-line no-control-regex -- no control character but the newline may reach the terminal
+    expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 });
