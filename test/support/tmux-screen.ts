@@ -21,12 +21,12 @@ export class TmuxScreen {
    * so the session ends on its own even if the test process dies before it kills the session; in the
    * foreground, so Ctrl-C reaches it.
    */
-  startCli(args: string[], env: NodeJS.ProcessEnv, limitSeconds = 90): void {
+  startCli(args: string[], env: NodeJS.ProcessEnv, limitSeconds = 240): void {
     const vars = Object.entries({ ...env, TERM: 'xterm-256color' })
       .map(([name, value]) => `${name}=${shellQuote(value ?? '')}`)
       .join(' ');
     this.start(
-      `env -i PATH=${shellQuote(process.env.PATH ?? '')} ${vars} timeout --foreground ${limitSeconds} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$?; sleep 20`,
+      `env -i PATH=${shellQuote(process.env.PATH ?? '')} ${vars} timeout --foreground ${limitSeconds} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo EXIT=$?; sleep 60`,
     );
   }
 
